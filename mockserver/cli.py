@@ -1,0 +1,66 @@
+"""`python run_mock.py` / `mockserver`: parse the config, serve until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from .app import close_app, create_app
+from .config import load_config
+from .errors import ConfigError
+from .server import ServerThread
+
+log = logging.getLogger("mockserver")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        config = load_config(argv)
+    except ConfigError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    try:
+        app = create_app(config)
+    except ConfigError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    try:
+        server = ServerThread(app, config.host, config.port, config.threads)
+    except OSError as exc:
+        print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}",
+              file=sys.stderr)
+        close_app(app)
+        return 2
+    state = app.extensions["mockserver"]
+    if config.accept_unverified_jwt:
+        log.warning("!" * 72)
+        log.warning("--accept-unverified-jwt is ON: JWT signatures are NOT checked.")
+        log.warning("Anyone can forge any permission. Never expose this mock to a network.")
+        log.warning("!" * 72)
+    log.info(
+        "mockserver listening on %s (db %s, %d clients, rate limit %s, ids %s)",
+        server.url,
+        config.db,
+        len(state.store),
+        state.rate_limits.describe(),
+        "deterministic" if config.deterministic_ids else "snowflake",
+    )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping (signal %d)", signum)
+        threading.Thread(target=server.stop, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    server.serve_forever()
+    close_app(app)
+    log.info("stopped; journal folded into %s", config.db)
+    return 0

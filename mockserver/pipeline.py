@@ -1,0 +1,57 @@
+"""The contract's order of checks, steps 1 to 4, in one visible place (first failure wins).
+
+Step 0 (routing: 404, 405) happens before: blueprint hooks only run for matched routes.
+Steps 5 to 7 (body framing, body rules, existence) run in the views, in that order,
+through `body.load_body` and the store.
+"""
+
+from __future__ import annotations
+
+from flask import Response, g, request
+
+from .auth import authenticate, authorize
+from .errors import BadRequest
+from .model import READ_PERMISSION, WRITE_PERMISSION
+from .state import current_state
+
+REQUIRED_HEADERS = ("Authorization", "X-API-Key", "tenant")
+PERMISSIONS = {
+    "clients.create": WRITE_PERMISSION,
+    "clients.update": WRITE_PERMISSION,
+    "clients.get": READ_PERMISSION,
+    "clients.list": READ_PERMISSION,
+}
+
+
+def _required_headers() -> dict[str, str]:
+    """Step 1: every required header present and not blank, else 400 naming them all."""
+    values = {name: request.headers.get(name, "") for name in REQUIRED_HEADERS}
+    missing = [name for name, value in values.items() if not value.strip()]
+    if missing:
+        raise BadRequest(
+            f"Missing required headers: {', '.join(missing)}.",
+            details=[{"field": name, "message": "Missing required header."} for name in missing],
+        )
+    return values
+
+
+def check_request() -> None:
+    """Run steps 1-4 for an API request; raise the first failure."""
+    if request.method == "OPTIONS":
+        return  # CORS preflight: answered by flask-cors, never authenticated
+    state = current_state()
+    headers = _required_headers()  # 1: 400 BAD_REQUEST
+    tenant, api_key = headers["tenant"], headers["X-API-Key"]
+    principal = authenticate(state.credentials, headers["Authorization"], api_key)  # 2: 401
+    g.subject = principal.subject
+    authorize(principal, PERMISSIONS[str(request.endpoint)], tenant)  # 3: 403
+    g.rate_window = state.rate_limits.hit(str(request.endpoint), tenant, api_key)  # 4: 429
+    g.tenant = tenant
+
+
+def add_rate_headers(response: Response) -> Response:
+    """Every response that got past step 4 carries the bucket's X-RateLimit-* headers."""
+    window = g.get("rate_window")
+    if window is not None:
+        response.headers.update(window.headers())
+    return response

@@ -1,0 +1,113 @@
+"""Every body and query rule, as marshmallow schemas built from the page's field table.
+
+marshmallow coerces by default (`Integer` turns 1.5 into 1 and "7" into 7); the contract
+says types are strict, so numbers go through the small strict fields below.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from .model import FIELDS, RANGES, FieldSpec
+
+
+class StrictNumber(fields.Field):
+    """A JSON number, never a string or boolean, always finite."""
+
+    default_error_messages = {  # noqa: RUF012 (marshmallow's own convention)
+        "invalid": "Not a valid number.",
+        "not_finite": "Must be a finite number.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.make_error("not_finite")
+        return value
+
+
+class StrictInteger(StrictNumber):
+    """A JSON number with no fractional part: `2` and `2.0` are 2, `1.5` is not."""
+
+    default_error_messages = {"invalid": "Not a valid integer."}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if isinstance(number, float):
+            if not number.is_integer():
+                raise self.make_error("invalid")
+            number = int(number)
+        return number
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must contain at least one non-blank character.")
+
+
+def _field(spec: FieldSpec, creating: bool) -> fields.Field:
+    """Build one body field; `name` is required on create and never null."""
+    is_name = spec.name == "name"
+    options: dict[str, Any] = {
+        "required": is_name and creating,
+        "allow_none": not is_name,
+        "metadata": {"description": spec.description},
+    }
+    if spec.kind == "string":
+        validators: list[Any] = [validate.Length(max=spec.max_length)]
+        if is_name:
+            validators.append(not_blank)
+        return fields.String(validate=validators, **options)
+    low, high = RANGES[spec.name]
+    field_class = StrictInteger if spec.kind == "integer" else StrictNumber
+    return field_class(validate=validate.Range(min=low, max=high), **options)
+
+
+def _body_schema(name: str, creating: bool) -> type[Schema]:
+    return Schema.from_dict(
+        {spec.name: _field(spec, creating) for spec in FIELDS}, name=name
+    )
+
+
+ClientCreateSchema = _body_schema("ClientCreate", creating=True)
+ClientUpdateSchema = _body_schema("ClientUpdate", creating=False)
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+class QueryInteger(fields.Field):
+    """A query-string integer written in plain digits (no sign, no spaces, no `1.0`)."""
+
+    default_error_messages = {"invalid": "Not a valid integer."}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not isinstance(value, str) or not _DIGITS.fullmatch(value):
+            raise self.make_error("invalid")
+        return int(value)
+
+
+class ListQuerySchema(Schema):
+    """Paging for GET /clients; other query parameters are ignored, as most APIs do."""
+
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1))
+    per_page = QueryInteger(load_default=20, validate=validate.Range(min=1, max=100))
+
+    class Meta:
+        unknown = "exclude"
+
+
+def error_details(errors: dict[str, Any], order: list[str]) -> list[dict[str, str]]:
+    """Flatten marshmallow's errors to `details`: fields in body order, then the rest."""
+    rank = {name: index for index, name in enumerate(order)}
+    names = sorted(errors, key=lambda name: rank.get(name, len(rank)))
+    details = []
+    for name in names:
+        messages = errors[name]
+        for message in messages if isinstance(messages, list) else [messages]:
+            details.append({"field": name, "message": str(message)})
+    return details

@@ -1,0 +1,1 @@
+"""HTTP lives here: the API blueprint and the control plane blueprint."""

@@ -1,0 +1,54 @@
+"""The Clients API: create and update (the page), get and list (inferred)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, request
+
+from ..body import load_body
+from ..envelope import success
+from ..errors import ValidationFailed
+from ..ids import id_millis, iso_millis
+from ..pipeline import add_rate_headers, check_request
+from ..schemas import ClientCreateSchema, ClientUpdateSchema, ListQuerySchema, error_details
+from ..state import current_state
+
+bp = Blueprint("clients", __name__, url_prefix="/apidev/v1/clients")
+bp.before_request(check_request)
+bp.after_request(add_rate_headers)
+
+_CREATE, _UPDATE, _LIST = ClientCreateSchema(), ClientUpdateSchema(), ListQuerySchema()
+
+
+@bp.post("", endpoint="create")
+def create_client() -> Response:
+    fields, _ = load_body(_CREATE)
+    state = current_state()
+    client_id = state.ids.next_id()
+    created = iso_millis(id_millis(client_id))
+    client = state.store.create(g.tenant, client_id, fields, now=created, created=created)
+    return success({"id": client["id"]}, status=201)
+
+
+@bp.put("/<client_id>", endpoint="update")
+def update_client(client_id: str) -> Response:
+    fields, sent = load_body(_UPDATE, require_fields=True)
+    state = current_state()
+    now = iso_millis(state.ids.now_ms())
+    client = state.store.update(g.tenant, client_id, fields, now=now)
+    return success({"id": client["id"], "updated_fields": sent}, meta={})
+
+
+@bp.get("/<client_id>", endpoint="get")
+def get_client(client_id: str) -> Response:
+    return success(current_state().store.get(g.tenant, client_id), meta={})
+
+
+@bp.get("", endpoint="list")
+def list_clients() -> Response:
+    errors = _LIST.validate(request.args)
+    if errors:
+        raise ValidationFailed(details=error_details(errors, list(request.args)))
+    query = _LIST.load(request.args)
+    clients, total = current_state().store.page(g.tenant, query["page"], query["per_page"])
+    meta = {"page": query["page"], "per_page": query["per_page"], "total": total}
+    return success(clients, meta=meta)

@@ -1,0 +1,72 @@
+"""The control plane under /__mock: reset, tokens, health. Never rate-limited or injected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from ..auth import mint_jwt
+from ..body import read_json
+from ..envelope import success
+from ..errors import ValidationFailed
+from ..state import current_state
+
+bp = Blueprint("control", __name__, url_prefix="/__mock")
+
+
+@bp.get("/health")
+def health() -> Response:
+    state = current_state()
+    return success(
+        {"status": "ok", "clients": len(state.store), "rate_limit": state.rate_limits.describe()},
+        meta={},
+    )
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Restore the fixtures and clear rate-limit counters (and deterministic ids)."""
+    state = current_state()
+    state.reset()
+    return success({"clients": len(state.store)}, meta={})
+
+
+@bp.post("/rate-limits/reset")
+def reset_rate_limits() -> Response:
+    current_state().rate_limits.reset()
+    return success({"reset": True}, meta={})
+
+
+def _string_list(body: dict[str, Any], key: str, default: list[str]) -> list[str]:
+    value = body.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationFailed(details=[{"field": key, "message": "Must be a list of strings."}])
+    return value
+
+
+@bp.post("/tokens")
+def create_token() -> Response:
+    """Mint an HS256 JWT the mock accepts: `{"permissions": [...], "tenants": [...]}`."""
+    body: Any = read_json() if request.content_length else {}
+    if not isinstance(body, dict):
+        raise ValidationFailed(details=[{"field": "body", "message": "Must be a JSON object."}])
+    unknown = sorted(set(body) - {"permissions", "tenants", "expires_in", "sub"})
+    if unknown:
+        raise ValidationFailed(details=[{"field": k, "message": "Unknown field."} for k in unknown])
+    expires_in = body.get("expires_in", 3600)
+    if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int)):
+        raise ValidationFailed(
+            details=[{"field": "expires_in", "message": "Must be whole seconds or null."}]
+        )
+    subject = body.get("sub")
+    if subject is not None and not isinstance(subject, str):
+        raise ValidationFailed(details=[{"field": "sub", "message": "Must be a string."}])
+    token = mint_jwt(
+        current_state().credentials.jwt_secret,
+        _string_list(body, "permissions", ["APICLI_CLIENTS_WRITE", "APICLI_CLIENTS_READ"]),
+        _string_list(body, "tenants", ["*"]),
+        expires_in,
+        subject,
+    )
+    return success({"token": token}, status=201, meta={})

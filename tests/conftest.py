@@ -1,0 +1,77 @@
+"""Shared helpers: every assertion on an error checks status, code and the whole envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from mockserver.testing import MockServer
+
+CLIENTS = "/apidev/v1/clients"
+DEMO_ID = "685640214290370560"  # first fixture client, tenant demo
+OTHER_ID = "744339725636079651"  # last fixture client, tenant other
+
+PAGE_CREATE_BODY = {
+    "name": "Regional Distributors",
+    "business_name": "Regional Distributors S.A.",
+    "tax_id": "219900005018",
+    "email": "info@regionaldist.com",
+    "phone": "+59821009876",
+    "street": "Bvar. Artigas",
+    "door_number": "567",
+    "country_id": "1",
+    "department_id": "10",
+}
+
+
+def call(
+    mock: MockServer,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+    content_type: str | None = "application/json",
+) -> requests.Response:
+    """Send one request with the dev credentials unless `headers` replaces them."""
+    sent = dict(mock.headers() if headers is None else headers)
+    if content_type:
+        sent["Content-Type"] = content_type
+    data = raw
+    if raw is None and body is not None:
+        import json
+
+        data = json.dumps(body).encode()
+    return requests.request(method, mock.url + path, data=data, headers=sent, timeout=10)
+
+
+def assert_error(
+    response: requests.Response,
+    status: int,
+    code: str,
+    message: str | None = None,
+    details: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Assert the exact error envelope; returns it for further checks."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == "application/json"
+    payload = response.json()
+    assert set(payload) == {"success", "error", "meta"}
+    assert payload["success"] is False
+    assert payload["error"]["code"] == code
+    assert set(payload["error"]) <= {"code", "message", "details"}
+    if message is not None:
+        assert payload["error"]["message"] == message
+    if details is not None:
+        assert payload["error"].get("details", []) == details
+    assert payload["meta"] == {"request_id": response.headers["X-Request-Id"]}
+    return payload
+
+
+def create(mock: MockServer, body: dict[str, Any] | None = None, **headers: str) -> str:
+    response = call(mock, "POST", CLIENTS, body or {"name": "Test client"},
+                    headers=mock.headers(**headers))
+    assert response.status_code == 201, response.text
+    return str(response.json()["data"]["id"])
