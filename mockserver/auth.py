@@ -8,15 +8,20 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jwt
+from jwt.warnings import InsecureKeyLengthWarning
 
 from .errors import ConfigError, Forbidden, Unauthorized
 
 ALL_TENANTS = "*"
+
+# The contract fixes the short secret `mock-secret`; PyJWT would warn on every request.
+warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class MockServer:
         self.app = create_app(self.config)
         self._server = ServerThread(self.app, self.config.host, self.config.port, 8)
         self.url = self._server.url
+        self.port = self._server.port
 
     @property
     def state(self) -> Any:
