@@ -1,0 +1,202 @@
+"""Nothing acknowledged is lost: concurrency, kill -9, journal replay, interrupted compaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from tinydb import TinyDB
+
+from mockserver.errors import ConfigError, NotFound
+from mockserver.ids import SnowflakeGenerator
+from mockserver.store import ClientStore
+
+HERE = Path(__file__).parent
+NOW = "2026-01-01T00:00:00.000Z"
+
+
+def new_client(store: ClientStore, ids: SnowflakeGenerator, tenant: str = "demo", **fields) -> int:
+    client_id = ids.next_id()
+    store.create(tenant, client_id, {"name": "A", **fields}, now=NOW, created=NOW)
+    return client_id
+
+
+def crash(store: ClientStore) -> None:
+    """Leave the store as a kill -9 would: no compaction, the journal as it is."""
+    store._stopping = True
+    store._wake.set()
+    store._compactor.join()
+    store._journal.close()
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    store = ClientStore(path, compact_every=300)  # compactions run during the writes
+
+    def work(worker: int) -> list[int]:
+        made = []
+        for n in range(250):
+            client_id = new_client(store, ids, tenant=f"t{worker % 3}", notes=str(n))
+            store.update(f"t{worker % 3}", str(client_id), {"phone": f"{worker}-{n}"}, now=NOW)
+            made.append(client_id)
+        return made
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        made = [i for batch in pool.map(work, range(8)) for i in batch]
+    store.close()
+    reopened = ClientStore(path)
+    assert len(reopened) == 2000
+    for client_id in made:
+        tenant = next(f"t{w}" for w in range(3) if reopened._docs[client_id]["tenant"] == f"t{w}")
+        assert reopened.get(tenant, str(client_id))["phone"] is not None
+    pages, total = reopened.page("t0", 1, 100)
+    assert total == sum(1 for d in reopened._docs.values() if d["tenant"] == "t0")
+    assert [int(c["id"]) for c in pages] == sorted(int(c["id"]) for c in pages)
+    reopened.close()
+
+
+def test_plain_tinydb_opens_the_compacted_file(tmp_path: Path) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    store = ClientStore(path)
+    client_id = new_client(store, ids, email="a@b.c")
+    store.close()
+    with TinyDB(path) as db:
+        assert db.table("clients").get(doc_id=client_id)["email"] == "a@b.c"
+
+
+def test_journal_is_replayed_after_a_crash(tmp_path: Path) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    store = ClientStore(path)
+    first = new_client(store, ids)
+    store.compact()
+    second = new_client(store, ids)
+    store.update("demo", str(first), {"name": "changed"}, now=NOW)
+    crash(store)  # the last two writes live only in the journal
+    reopened = ClientStore(path)
+    assert reopened.get("demo", str(first))["name"] == "changed"
+    assert reopened.get("demo", str(second))["name"] == "A"
+    reopened.close()
+
+
+def test_a_torn_last_journal_line_is_ignored(tmp_path: Path) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    store = ClientStore(path)
+    kept = new_client(store, ids)
+    crash(store)
+    with open(str(path) + ".journal", "ab") as journal:
+        journal.write(b'{"seq": 99, "id": "12345", "doc": {"tena')  # crash mid-append
+    reopened = ClientStore(path)
+    assert reopened.get("demo", str(kept))["name"] == "A" and len(reopened) == 1
+    reopened.close()
+
+
+def test_a_damaged_journal_line_is_a_clear_error(tmp_path: Path) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    store = ClientStore(path)
+    new_client(store, ids)
+    crash(store)
+    journal = Path(str(path) + ".journal")
+    journal.write_bytes(b"garbage\n" + journal.read_bytes())
+    with pytest.raises(ConfigError, match=r"db\.json\.journal: line 1 is not valid JSON"):
+        ClientStore(path)
+
+
+def test_compaction_interrupted_after_rotation_loses_nothing(tmp_path: Path) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    store = ClientStore(path)
+    a = new_client(store, ids)
+    # Crash after the journal was rotated to .old but before the snapshot replaced the file.
+    store._journal.rotate(store._old_journal_path)
+    b = new_client(store, ids)
+    crash(store)
+    (tmp_path / f".{path.name}.tmp-99999").write_text('{"clients": {"1": {')  # half snapshot
+    reopened = ClientStore(path)
+    assert {a, b} <= set(reopened._docs) and len(reopened) == 2
+    assert not reopened._old_journal_path.exists()  # the compaction was finished at start
+    assert not list(tmp_path.glob(".db.json.tmp-*"))  # stray temp file removed
+    reopened.close()
+    final = ClientStore(path)
+    assert len(final) == 2
+    final.close()
+
+
+def test_compaction_interrupted_after_the_snapshot_replays_nothing_twice(tmp_path: Path) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    store = ClientStore(path)
+    a = new_client(store, ids)
+    store.update("demo", str(a), {"notes": "v2"}, now=NOW)
+    old_journal = Path(str(path) + ".journal").read_bytes()
+    store.compact()  # snapshot written ...
+    Path(str(path) + ".journal.old").write_bytes(old_journal)  # ... but .old not yet removed
+    store.update("demo", str(a), {"notes": "v3"}, now=NOW)
+    crash(store)
+    reopened = ClientStore(path)
+    assert reopened.get("demo", str(a))["notes"] == "v3"
+    reopened.close()
+
+
+def test_broken_db_file_is_a_clear_error_and_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    path.write_text('{"clients": {"1": ')
+    with pytest.raises(ConfigError, match=r"db\.json: the DB file is not valid JSON .*--fresh"):
+        ClientStore(path)
+    assert path.read_text() == '{"clients": {"1": '
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    ('[1, 2]', "not a TinyDB database"),
+    ('{"clients": {"abc": {"tenant": "d", "created_at": "x", "updated_at": "x"}}}',
+     "'abc' is not a client id"),
+    ('{"clients": {"5": {"name": "no tenant"}}}', "client 5 lacks tenant"),
+])
+def test_db_file_with_wrong_shape_is_a_clear_error(tmp_path: Path, content: str,
+                                                   problem: str) -> None:
+    path = tmp_path / "db.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=problem):
+        ClientStore(path)
+
+
+def test_update_of_another_tenants_client_is_not_found_and_changes_nothing(tmp_path: Path) -> None:
+    store, ids = ClientStore(tmp_path / "db.json"), SnowflakeGenerator()
+    client_id = new_client(store, ids, tenant="demo")
+    with pytest.raises(NotFound):
+        store.update("other", str(client_id), {"name": "hijack"}, now=NOW)
+    assert store.get("demo", str(client_id))["name"] == "A"
+    store.close()
+
+
+def _run_writer_and_kill(db: Path, compact_every: int, seconds: float) -> list[int]:
+    writer = subprocess.Popen(
+        [sys.executable, str(HERE / "store_writer.py"), str(db), str(compact_every)],
+        stdout=subprocess.PIPE, env=os.environ | {"PYTHONPATH": str(HERE.parent)},
+    )
+    time.sleep(seconds)
+    writer.send_signal(signal.SIGKILL)
+    output, _ = writer.communicate()
+    # Only complete lines were acknowledged; a torn last line was not.
+    return [int(line) for line in output.decode().split("\n")[:-1]]
+
+
+@pytest.mark.parametrize("compact_every", [40, 1_000_000])
+def test_kill_9_during_writes_and_compactions_loses_no_acknowledged_write(
+    tmp_path: Path, compact_every: int
+) -> None:
+    db = tmp_path / "db.json"
+    acknowledged: list[int] = []
+    for round_number in range(4):
+        acknowledged += _run_writer_and_kill(db, compact_every, 0.6 + 0.15 * round_number)
+        store = ClientStore(db)  # must load, whatever instant the kill hit
+        for client_id in acknowledged:
+            assert store.get("demo", str(client_id))["notes"] == "updated"
+        crash(store)
+    assert len(acknowledged) > 100, "the writer should have written for a while"
+    if compact_every < 1000:  # compactions ran: the TinyDB file itself is whole JSON
+        assert "clients" in json.loads(db.read_text())
