@@ -11,7 +11,8 @@ from flask_cors import CORS
 from . import envelope
 from .body import MAX_BODY_BYTES
 from .config import Config
-from .state import MockState
+from .faults.http import FaultMiddleware
+from .state import MockState, current_state
 from .views import clients, control
 
 access_log = logging.getLogger("mockserver.access")
@@ -31,20 +32,42 @@ def _start_timer() -> None:
 
 
 def _log_access(response: Response) -> Response:
-    """One line per request; names the caller by subject, never by token or key."""
+    """One line per request and an entry in the request log; names the caller by
+    subject, never by token or key."""
+    _record(response.status_code, g.get("injected"))
+    return response
+
+
+def _record(status: int | None, injected: str | None) -> None:
     elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    tenant = g.get("tenant") or request.headers.get("tenant") or None
     access_log.info(
-        "%s %s %s %d %.1fms tenant=%s subject=%s request_id=%s",
+        "%s %s %s %s %.1fms tenant=%s subject=%s request_id=%s%s",
         request.remote_addr,
         request.method,
         request.path,
-        response.status_code,
+        status or "dropped",
         elapsed_ms,
-        g.get("tenant", "-"),
+        tenant or "-",
         g.get("subject", "-"),
         envelope.request_id(),
+        f" injected={injected}" if injected else "",
     )
-    return response
+    if not request.path.startswith("/__mock"):
+        current_state().requests.record(
+            method=request.method, path=request.path, query=request.query_string.decode(),
+            status=status, tenant=tenant, subject=g.get("subject"),
+            request_id=envelope.request_id(), injected=injected,
+            duration_ms=round(elapsed_ms, 1),
+        )
+
+
+def _on_drop(app: Flask) -> object:
+    def record(environ: dict, label: str) -> None:
+        with app.request_context(environ):
+            _record(None, label)
+
+    return record
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -61,6 +84,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(clients.bp)
     app.register_blueprint(control.bp)
     app.extensions["mockserver"].rate_limits.init_app(app)
+    app.wsgi_app = FaultMiddleware(app.wsgi_app, _on_drop(app))  # type: ignore[method-assign]
     return app
 
 

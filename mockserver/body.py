@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import request
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import BadRequest, PayloadTooLarge, ValidationFailed
 from .schemas import error_details
@@ -22,15 +23,33 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+def _raw_body() -> bytes:
+    """The body, read once and cached (a scenario rule may have peeked at it first)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    try:
+        # MAX_CONTENT_LENGTH also caps a chunked body while it is read.
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise PayloadTooLarge() from None
+
+
+def peek_json() -> Any:
+    """The parsed body for scenario matching, or None when there is no usable one."""
+    try:
+        return _parse(_raw_body())
+    except (BadRequest, PayloadTooLarge):
+        return None
+
+
 def read_json() -> Any:
     """Return the parsed body or raise the contract's 400/413 for a badly framed one."""
     if request.mimetype != "application/json":
         raise BadRequest("Content-Type must be application/json.")
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise PayloadTooLarge()
-    raw = request.stream.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge()
+    return _parse(_raw_body())
+
+
+def _parse(raw: bytes) -> Any:
     if not raw.strip():
         raise BadRequest("Request body is empty; expected a JSON object.")
     try:

@@ -17,6 +17,17 @@ from .server import ServerThread
 log = logging.getLogger("mockserver")
 
 
+def _stop_on_signals(server: ServerThread) -> None:
+    """Ctrl-C and SIGTERM stop the server; installed before the 'listening' line."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping (signal %d)", signum)
+        threading.Thread(target=server.stop, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(argv)
@@ -39,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         close_app(app)
         return 2
+    _stop_on_signals(server)
     state = app.extensions["mockserver"]
     if config.accept_unverified_jwt:
         log.warning("!" * 72)
@@ -46,20 +58,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.warning("Anyone can forge any permission. Never expose this mock to a network.")
         log.warning("!" * 72)
     log.info(
-        "mockserver listening on %s (db %s, %d clients, rate limit %s, ids %s)",
+        "mockserver listening on %s (db %s, %d clients, rate limit %s, ids %s, scenario %s)",
         server.url,
         config.db,
         len(state.store),
         state.rate_limits.describe(),
         "deterministic" if config.deterministic_ids else "snowflake",
+        state.faults.active()["name"],
     )
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping (signal %d)", signum)
-        threading.Thread(target=server.stop, daemon=True).start()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     server.serve_forever()
     close_app(app)
     log.info("stopped; journal folded into %s", config.db)

@@ -11,6 +11,7 @@ from flask import Response, g, request
 
 from .auth import authenticate, authorize
 from .errors import BadRequest
+from .faults.http import inject
 from .model import READ_PERMISSION, WRITE_PERMISSION
 from .state import current_state
 
@@ -35,11 +36,16 @@ def _required_headers() -> dict[str, str]:
     return values
 
 
-def check_request() -> None:
-    """Run steps 1-4 for an API request; raise the first failure."""
+def check_request() -> Response | None:
+    """Run the scenario, then steps 1-4, for an API request; raise the first failure."""
     if request.method == "OPTIONS":
-        return  # CORS preflight: answered by flask-cors, never authenticated
+        return None  # CORS preflight: answered by flask-cors, never authenticated
     state = current_state()
+    # 0.5: a scenario or forced response, before any check: needs no valid headers,
+    # costs no rate-limit budget, changes no data. A delay-only rule returns None.
+    injected = inject(state.faults, state.rate_limits.amount)
+    if injected is not None:
+        return injected
     headers = _required_headers()  # 1: 400 BAD_REQUEST
     tenant, api_key = headers["tenant"], headers["X-API-Key"]
     principal = authenticate(state.credentials, headers["Authorization"], api_key)  # 2: 401
@@ -47,6 +53,7 @@ def check_request() -> None:
     authorize(principal, PERMISSIONS[str(request.endpoint)], tenant)  # 3: 403
     g.rate_window = state.rate_limits.hit(str(request.endpoint), tenant, api_key)  # 4: 429
     g.tenant = tenant
+    return None
 
 
 def add_rate_headers(response: Response) -> Response:

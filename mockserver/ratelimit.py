@@ -63,6 +63,10 @@ class RateLimits:
     def init_app(self, app: Flask) -> None:
         self._limiter.init_app(app)
 
+    @property
+    def amount(self) -> int | None:
+        return self.item.amount if self.item else None
+
     def describe(self) -> str:
         if self.item is None:
             return "off"

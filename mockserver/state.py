@@ -10,9 +10,11 @@ from flask import current_app
 
 from .auth import Credentials, load_credentials
 from .config import Config
+from .faults.engine import FaultEngine
 from .fixtures import load_clients
 from .ids import SnowflakeGenerator
 from .ratelimit import RateLimits
+from .requestlog import RequestLog
 from .store import ClientStore
 
 log = logging.getLogger("mockserver")
@@ -25,6 +27,8 @@ class MockState:
     ids: SnowflakeGenerator
     credentials: Credentials
     rate_limits: RateLimits
+    faults: FaultEngine
+    requests: RequestLog
     fixture_clients: list[tuple[int, dict[str, Any]]]
 
     @classmethod
@@ -34,6 +38,8 @@ class MockState:
             config.fixtures / "auth.json", config.jwt_secret, config.accept_unverified_jwt
         )
         fixture_clients = load_clients(config.fixtures) if config.seed_fixtures else []
+        faults = FaultEngine(config.scenarios, config.scenario)
+        rate_limits = RateLimits(config.rate_limit)
         if config.fresh:
             for suffix in ("", ".journal", ".journal.old"):
                 config.db.with_name(config.db.name + suffix).unlink(missing_ok=True)
@@ -42,12 +48,17 @@ class MockState:
             store.replace_all(fixture_clients)
         ids = SnowflakeGenerator(config.worker_id, config.deterministic_ids)
         ids.observe(store.high_water)
-        return cls(config, store, ids, credentials, RateLimits(config.rate_limit), fixture_clients)
+        return cls(
+            config, store, ids, credentials, rate_limits, faults, RequestLog(), fixture_clients
+        )
 
     def reset(self) -> None:
-        """Back to the fixtures: data, rate-limit counters, and deterministic ids."""
+        """Back to the fixtures: data, rate-limit and scenario counters, deterministic ids,
+        the request log. The active scenarios stay active."""
         self.store.replace_all(self.fixture_clients)
         self.rate_limits.reset()
+        self.faults.reset_counters()
+        self.requests.clear()
         self.ids.restart()
         if self.ids.deterministic:
             self.ids.observe(max((cid for cid, _ in self.fixture_clients), default=0))

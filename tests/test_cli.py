@@ -65,7 +65,8 @@ def post(url: str, body: dict, headers: dict[str, str] = DEV) -> tuple[int, dict
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        with error:
+            return error.code, json.loads(error.read())
 
 
 def run_to_exit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -117,6 +118,25 @@ def test_fresh_restores_the_fixtures(tmp_path: Path) -> None:
         assert any("37 clients" in line for line in lines)
     with running("--db", str(db), "--fresh") as (url, lines):
         assert any("36 clients" in line for line in lines)
+
+
+def test_start_up_log_names_the_active_scenario(tmp_path: Path) -> None:
+    with running("--db", str(tmp_path / "db.json"), "--scenario", "flaky") as (url, lines):
+        assert any("scenario flaky" in line for line in lines)
+        statuses = [post(url, {"name": "A"})[0] for _ in range(3)]
+        assert statuses == [201, 201, 500]
+
+
+def test_broken_start_scenario_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "oops.json").write_text('{"description": "x", "rules": [{"when": '
+                                        '{"probability": 2}, "respond": {"error": "FORBIDDEN"}}]}')
+    result = run_to_exit("--port", "0", "--db", str(tmp_path / "db.json"),
+                         "--scenarios", str(tmp_path), "--scenario", "oops")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr == (f"mockserver: {tmp_path / 'oops.json'}: rules[0].when.probability: "
+                             "Must be greater than or equal to 0 and less than or equal to 1.\n")
+    unknown = run_to_exit("--port", "0", "--db", str(tmp_path / "db.json"), "--scenario", "nah")
+    assert unknown.returncode == 2 and "no scenario named 'nah'" in unknown.stderr
 
 
 def test_help_lists_every_flag_and_env_var() -> None:

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, g, request
 from ..body import load_body
 from ..envelope import success
 from ..errors import ValidationFailed
+from ..faults.http import add_injected_header
 from ..ids import id_millis, iso_millis
 from ..pipeline import add_rate_headers, check_request
 from ..schemas import ClientCreateSchema, ClientUpdateSchema, ListQuerySchema, error_details
@@ -15,6 +16,7 @@ from ..state import current_state
 bp = Blueprint("clients", __name__, url_prefix="/apidev/v1/clients")
 bp.before_request(check_request)
 bp.after_request(add_rate_headers)
+bp.after_request(add_injected_header)
 
 _CREATE, _UPDATE, _LIST = ClientCreateSchema(), ClientUpdateSchema(), ListQuerySchema()
 

@@ -70,3 +70,59 @@ def create_token() -> Response:
         subject,
     )
     return success({"token": token}, status=201, meta={})
+
+
+@bp.get("/scenario")
+def active_scenario() -> Response:
+    return success(current_state().faults.active(), meta={})
+
+
+@bp.put("/scenario")
+def switch_scenario() -> Response:
+    """`{"name": "flaky"}`, `{"name": "flaky", "tenant": "demo"}`, or
+    `{"name": null, "tenant": "demo"}` to let that tenant follow the global one again."""
+    body = read_json()
+    if not isinstance(body, dict):
+        raise ValidationFailed(details=[{"field": "body", "message": "Must be a JSON object."}])
+    unknown = sorted(set(body) - {"name", "tenant"})
+    details = [{"field": key, "message": "Unknown field."} for key in unknown]
+    name, tenant = body.get("name", ...), body.get("tenant")
+    if tenant is not None and (not isinstance(tenant, str) or not tenant):
+        details.append({"field": "tenant", "message": "Must be a non-empty string."})
+    if not (isinstance(name, str) and name) and not (name is None and tenant is not None):
+        details.append({"field": "name", "message": "Must be a scenario name."})
+    if details:
+        raise ValidationFailed(details=details)
+    faults = current_state().faults
+    if name is None:
+        faults.clear_tenant(tenant)
+    else:
+        faults.switch(name, tenant)
+    return success(faults.active(), meta={})
+
+
+@bp.get("/scenarios")
+def list_scenarios() -> Response:
+    catalog = current_state().faults.catalog
+    catalog.refresh(force=True)
+    scenarios = [
+        {"name": s.name, "description": s.description, "rules": s.source.get("rules", [])}
+        for s in catalog.all()
+    ]
+    errors = [{"name": name, "message": message} for name, message in catalog.errors.items()]
+    return success(scenarios, meta={"errors": errors})
+
+
+@bp.get("/requests")
+def request_log() -> Response:
+    """The last requests to the API (newest last); `?limit=N` (default 100)."""
+    limit = request.args.get("limit", "100")
+    if not limit.isdigit():
+        raise ValidationFailed(details=[{"field": "limit", "message": "Not a valid integer."}])
+    return success(current_state().requests.latest(int(limit)), meta={})
+
+
+@bp.delete("/requests")
+def clear_request_log() -> Response:
+    current_state().requests.clear()
+    return success({"cleared": True}, meta={})
