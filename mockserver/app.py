@@ -55,9 +55,14 @@ def _record(status: int | None, injected: str | None) -> None:
     )
     if not request.path.startswith("/__mock"):
         current_state().requests.record(
-            method=request.method, path=request.path, query=request.query_string.decode(),
-            status=status, tenant=tenant, subject=g.get("subject"),
-            request_id=envelope.request_id(), injected=injected,
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode(),
+            status=status,
+            tenant=tenant,
+            subject=g.get("subject"),
+            request_id=envelope.request_id(),
+            injected=injected,
             duration_ms=round(elapsed_ms, 1),
         )
 

@@ -117,9 +117,7 @@ def bearer_token(authorization: str) -> str | None:
 def _jwt_principal(credentials: Credentials, token: str) -> Principal:
     try:
         if credentials.accept_unverified_jwt:
-            claims = jwt.decode(
-                token, options={"verify_signature": False, "verify_exp": True}
-            )
+            claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": True})
         else:
             claims = jwt.decode(token, credentials.jwt_secret, algorithms=["HS256"])
     except jwt.ExpiredSignatureError:

@@ -46,8 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         server = ServerThread(app, config.host, config.port, config.threads)
     except OSError as exc:
-        print(f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}",
-              file=sys.stderr)
+        print(
+            f"mockserver: cannot listen on {config.host}:{config.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         close_app(app)
         return 2
     _stop_on_signals(server)

@@ -143,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
         text = f"{option.help} [env {option.env}; default {default}]"
         if option.switch is not None:
             parser.add_argument(
-                option.flag, dest=option.field, action="store_const", const=option.switch,
+                option.flag,
+                dest=option.field,
+                action="store_const",
+                const=option.switch,
                 help=text,
             )
         else:

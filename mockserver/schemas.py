@@ -69,9 +69,7 @@ def _field(spec: FieldSpec, creating: bool) -> fields.Field:
 
 
 def _body_schema(name: str, creating: bool) -> type[Schema]:
-    return Schema.from_dict(
-        {spec.name: _field(spec, creating) for spec in FIELDS}, name=name
-    )
+    return Schema.from_dict({spec.name: _field(spec, creating) for spec in FIELDS}, name=name)
 
 
 ClientCreateSchema = _body_schema("ClientCreate", creating=True)

@@ -74,10 +74,10 @@ class AtomicJSONStorage(Storage):
         with temp.open("w", encoding="utf-8") as handle:
             handle.write("{")
             for number, (table, docs) in enumerate(data.items()):
-                handle.write(f'{"," if number else ""}\n{json.dumps(table)}: {{')
+                handle.write(f"{',' if number else ''}\n{json.dumps(table)}: {{")
                 # One dumps per document keeps the GIL free for requests between them.
                 for index, (doc_id, doc) in enumerate(docs.items()):
-                    handle.write(f'{"," if index else ""}\n{json.dumps(str(doc_id))}: ')
+                    handle.write(f"{',' if index else ''}\n{json.dumps(str(doc_id))}: ")
                     handle.write(json.dumps(doc, separators=(",", ":")))
                 handle.write("\n}")
             handle.write("\n}\n")

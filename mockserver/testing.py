@@ -1,7 +1,7 @@
 """Run a mock inside a test process: app factory + waitress on port 0, in a thread.
 
-    with MockServer(rate_limit="off") as mock:
-        requests.post(mock.url + "/apidev/v1/clients", headers=mock.headers(), json={...})
+with MockServer(rate_limit="off") as mock:
+    requests.post(mock.url + "/apidev/v1/clients", headers=mock.headers(), json={...})
 """
 
 from __future__ import annotations
@@ -65,7 +65,9 @@ class MockServer:
         """Call the control API at /__mock and return its `data`."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
-            self.url + "/__mock" + path, data=data, method=method,
+            self.url + "/__mock" + path,
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:

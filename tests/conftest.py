@@ -92,7 +92,8 @@ def assert_error(
 
 
 def create(mock: MockServer, body: dict[str, Any] | None = None, **headers: str) -> str:
-    response = call(mock, "POST", CLIENTS, body or {"name": "Test client"},
-                    headers=mock.headers(**headers))
+    response = call(
+        mock, "POST", CLIENTS, body or {"name": "Test client"}, headers=mock.headers(**headers)
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["data"]["id"])

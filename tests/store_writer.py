@@ -22,10 +22,16 @@ def main() -> None:
     def writer(number: int) -> None:
         while True:
             client_id = ids.next_id()
-            store.create("demo", client_id, {"name": f"w{number}", "notes": "x" * 200},
-                         now="2026-01-01T00:00:00.000Z", created="2026-01-01T00:00:00.000Z")
-            store.update("demo", str(client_id), {"notes": "updated"},
-                         now="2026-01-01T00:00:00.001Z")
+            store.create(
+                "demo",
+                client_id,
+                {"name": f"w{number}", "notes": "x" * 200},
+                now="2026-01-01T00:00:00.000Z",
+                created="2026-01-01T00:00:00.000Z",
+            )
+            store.update(
+                "demo", str(client_id), {"notes": "updated"}, now="2026-01-01T00:00:00.001Z"
+            )
             with out_lock:  # acknowledged: both writes returned, so both are on disk
                 sys.stdout.write(f"{client_id}\n")
                 sys.stdout.flush()

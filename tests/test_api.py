@@ -38,8 +38,11 @@ def test_created_client_reads_back_with_every_field(mock: MockServer) -> None:
 
 def test_update_answers_the_pages_envelope(mock: MockServer) -> None:
     client_id = create(mock, PAGE_CREATE_BODY)
-    body = {"email": "new-info@regionaldist.com", "phone": "+59821005555",
-            "notes": "Updated primary contact"}
+    body = {
+        "email": "new-info@regionaldist.com",
+        "phone": "+59821005555",
+        "notes": "Updated primary contact",
+    }
     response = call(mock, "PUT", f"{CLIENTS}/{client_id}", body)
     assert response.status_code == 200
     assert response.json() == {
@@ -99,17 +102,26 @@ def test_list_defaults_to_twenty_and_includes_new_clients_last(mock: MockServer)
 
 def test_tenants_are_isolated_on_every_endpoint(mock: MockServer) -> None:
     other = mock.headers(tenant="other")
-    assert_error(call(mock, "GET", f"{CLIENTS}/{DEMO_ID}", headers=other), 404, "NOT_FOUND",
-                 "Resource not found.")
-    assert_error(call(mock, "PUT", f"{CLIENTS}/{DEMO_ID}", {"name": "x"}, headers=other),
-                 404, "NOT_FOUND", "Resource not found.")
+    assert_error(
+        call(mock, "GET", f"{CLIENTS}/{DEMO_ID}", headers=other),
+        404,
+        "NOT_FOUND",
+        "Resource not found.",
+    )
+    assert_error(
+        call(mock, "PUT", f"{CLIENTS}/{DEMO_ID}", {"name": "x"}, headers=other),
+        404,
+        "NOT_FOUND",
+        "Resource not found.",
+    )
     listed = call(mock, "GET", CLIENTS, headers=other).json()
     assert listed["meta"]["total"] == 12
     assert DEMO_ID not in {c["id"] for c in listed["data"]}
     assert call(mock, "GET", f"{CLIENTS}/{OTHER_ID}", headers=other).status_code == 200
     # nothing of demo changed
-    assert call(mock, "GET", f"{CLIENTS}/{DEMO_ID}").json()["data"]["name"] == \
-        "Regional Distributors"
+    assert (
+        call(mock, "GET", f"{CLIENTS}/{DEMO_ID}").json()["data"]["name"] == "Regional Distributors"
+    )
 
 
 def test_a_new_tenant_starts_empty(mock: MockServer) -> None:
@@ -155,11 +167,16 @@ def test_success_responses_carry_a_request_id(mock: MockServer) -> None:
 
 
 def test_cors_preflight_needs_no_credentials(mock: MockServer) -> None:
-    response = call(mock, "OPTIONS", CLIENTS, headers={
-        "Origin": "http://localhost:3000",
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, x-api-key, tenant, content-type",
-    })
+    response = call(
+        mock,
+        "OPTIONS",
+        CLIENTS,
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, x-api-key, tenant, content-type",
+        },
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
     assert "x-api-key" in response.headers["Access-Control-Allow-Headers"].lower()

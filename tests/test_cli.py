@@ -20,8 +20,12 @@ import pytest
 from mockserver.config import OPTIONS, REPO_ROOT
 
 RUN = [sys.executable, str(REPO_ROOT / "run_mock.py")]
-DEV = {"Authorization": "Bearer dev-token", "X-API-Key": "dev-api-key", "tenant": "demo",
-       "Content-Type": "application/json"}
+DEV = {
+    "Authorization": "Bearer dev-token",
+    "X-API-Key": "dev-api-key",
+    "tenant": "demo",
+    "Content-Type": "application/json",
+}
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
@@ -29,8 +33,11 @@ LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
     """Start run_mock.py; yield its URL and its log lines so far (the list keeps filling)."""
     process = subprocess.Popen(
-        [*RUN, "--port", "0", *args], stderr=subprocess.STDOUT, stdout=subprocess.PIPE,
-        text=True, env=os.environ | (env or {}),
+        [*RUN, "--port", "0", *args],
+        stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ | (env or {}),
     )
     lines: list[str] = []
     found = threading.Event()
@@ -59,8 +66,9 @@ def running(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str
 
 
 def post(url: str, body: dict, headers: dict[str, str] = DEV) -> tuple[int, dict]:
-    request = urllib.request.Request(url + "/apidev/v1/clients", data=json.dumps(body).encode(),
-                                     headers=headers, method="POST")
+    request = urllib.request.Request(
+        url + "/apidev/v1/clients", data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -70,8 +78,9 @@ def post(url: str, body: dict, headers: dict[str, str] = DEV) -> tuple[int, dict
 
 
 def run_to_exit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*RUN, *args], capture_output=True, text=True, timeout=30,
-                          env=os.environ | (env or {}))
+    return subprocess.run(
+        [*RUN, *args], capture_output=True, text=True, timeout=30, env=os.environ | (env or {})
+    )
 
 
 def test_port_zero_serves_logs_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
@@ -80,8 +89,10 @@ def test_port_zero_serves_logs_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> No
         status, payload = post(url, {"name": "Regional Distributors"})
         assert status == 201 and payload["success"] is True
         time.sleep(0.2)
-        assert any(re.search(r"POST /apidev/v1/clients 201 .* tenant=demo subject=dev", line)
-                   for line in lines), "".join(lines)
+        assert any(
+            re.search(r"POST /apidev/v1/clients 201 .* tenant=demo subject=dev", line)
+            for line in lines
+        ), "".join(lines)
     assert any("stopped" in line for line in lines)
     with open(db) as handle:
         stored = json.load(handle)["clients"]
@@ -101,8 +112,11 @@ def test_secrets_never_reach_the_log(tmp_path: Path) -> None:
 
 
 def test_env_vars_configure_the_server(tmp_path: Path) -> None:
-    env = {"MOCK_DB": str(tmp_path / "env.json"), "MOCK_RATE_LIMIT": "off",
-           "MOCK_DETERMINISTIC_IDS": "true"}
+    env = {
+        "MOCK_DB": str(tmp_path / "env.json"),
+        "MOCK_RATE_LIMIT": "off",
+        "MOCK_DETERMINISTIC_IDS": "true",
+    }
     with running(env=env) as (url, lines):
         statuses = [post(url, {"name": "A"})[0] for _ in range(12)]
         assert statuses == [201] * 12
@@ -128,13 +142,25 @@ def test_start_up_log_names_the_active_scenario(tmp_path: Path) -> None:
 
 
 def test_broken_start_scenario_is_one_line(tmp_path: Path) -> None:
-    (tmp_path / "oops.json").write_text('{"description": "x", "rules": [{"when": '
-                                        '{"probability": 2}, "respond": {"error": "FORBIDDEN"}}]}')
-    result = run_to_exit("--port", "0", "--db", str(tmp_path / "db.json"),
-                         "--scenarios", str(tmp_path), "--scenario", "oops")
+    (tmp_path / "oops.json").write_text(
+        '{"description": "x", "rules": [{"when": '
+        '{"probability": 2}, "respond": {"error": "FORBIDDEN"}}]}'
+    )
+    result = run_to_exit(
+        "--port",
+        "0",
+        "--db",
+        str(tmp_path / "db.json"),
+        "--scenarios",
+        str(tmp_path),
+        "--scenario",
+        "oops",
+    )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert result.stderr == (f"mockserver: {tmp_path / 'oops.json'}: rules[0].when.probability: "
-                             "Must be greater than or equal to 0 and less than or equal to 1.\n")
+    assert result.stderr == (
+        f"mockserver: {tmp_path / 'oops.json'}: rules[0].when.probability: "
+        "Must be greater than or equal to 0 and less than or equal to 1.\n"
+    )
     unknown = run_to_exit("--port", "0", "--db", str(tmp_path / "db.json"), "--scenario", "nah")
     assert unknown.returncode == 2 and "no scenario named 'nah'" in unknown.stderr
 
@@ -146,13 +172,20 @@ def test_help_lists_every_flag_and_env_var() -> None:
         assert option.flag in result.stdout and option.env in result.stdout
 
 
-@pytest.mark.parametrize(("args", "env", "message"), [
-    (["--port", "abc"], {}, "mockserver: --port 'abc': invalid literal for int()"),
-    (["--port", "70000"], {}, "mockserver: --port '70000': must be 0..65535"),
-    ([], {"MOCK_THREADS": "0"}, "mockserver: MOCK_THREADS='0': must be 1..256"),
-    (["--rate-limit", "lots"], {}, "mockserver: --rate-limit 'lots': couldn't parse rate limit"),
-    (["--log-level", "LOUD"], {}, "mockserver: --log-level 'LOUD': must be DEBUG"),
-])
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--port", "abc"], {}, "mockserver: --port 'abc': invalid literal for int()"),
+        (["--port", "70000"], {}, "mockserver: --port '70000': must be 0..65535"),
+        ([], {"MOCK_THREADS": "0"}, "mockserver: MOCK_THREADS='0': must be 1..256"),
+        (
+            ["--rate-limit", "lots"],
+            {},
+            "mockserver: --rate-limit 'lots': couldn't parse rate limit",
+        ),
+        (["--log-level", "LOUD"], {}, "mockserver: --log-level 'LOUD': must be DEBUG"),
+    ],
+)
 def test_bad_settings_are_one_line(args: list[str], env: dict, message: str) -> None:
     result = run_to_exit(*args, env=env)
     assert result.returncode == 2
@@ -170,24 +203,38 @@ def test_broken_db_file_is_one_line_naming_it(tmp_path: Path) -> None:
     assert db.read_text() == "{not json"  # never silently overwritten
 
 
-@pytest.mark.parametrize(("name", "content", "problem"), [
-    ("auth.json", "{", "auth.json: not valid JSON"),
-    ("auth.json", '{"api_keys": "dev-api-key", "jwt_secret": "s"}',
-     "auth.json: api_keys must be a list of strings"),
-    ("auth.json", '{"tokens": {"t": {"permisions": []}}, "jwt_secret": "s"}',
-     "auth.json: tokens.t has unknown key 'permisions'"),
-    ("clients.json", '{"clients": [{"id": "5", "tenant": "demo", "created_at": "x", '
-     '"updated_at": "x", "name": 7}]}', "clients.json: record 0: field 'name': Not a valid string."),
-    ("clients.json", '{"clients": [{"id": "x"}]}', "clients.json: record 0: 'id' must be"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("auth.json", "{", "auth.json: not valid JSON"),
+        (
+            "auth.json",
+            '{"api_keys": "dev-api-key", "jwt_secret": "s"}',
+            "auth.json: api_keys must be a list of strings",
+        ),
+        (
+            "auth.json",
+            '{"tokens": {"t": {"permisions": []}}, "jwt_secret": "s"}',
+            "auth.json: tokens.t has unknown key 'permisions'",
+        ),
+        (
+            "clients.json",
+            '{"clients": [{"id": "5", "tenant": "demo", "created_at": "x", '
+            '"updated_at": "x", "name": 7}]}',
+            "clients.json: record 0: field 'name': Not a valid string.",
+        ),
+        ("clients.json", '{"clients": [{"id": "x"}]}', "clients.json: record 0: 'id' must be"),
+    ],
+)
 def test_bad_fixture_files_are_one_line_naming_them(
     tmp_path: Path, name: str, content: str, problem: str
 ) -> None:
     for fixture in ("auth.json", "clients.json"):
         (tmp_path / fixture).write_text((REPO_ROOT / "fixtures" / fixture).read_text())
     (tmp_path / name).write_text(content)
-    result = run_to_exit("--port", "0", "--fixtures", str(tmp_path), "--db",
-                         str(tmp_path / "db.json"))
+    result = run_to_exit(
+        "--port", "0", "--fixtures", str(tmp_path), "--db", str(tmp_path / "db.json")
+    )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert problem in result.stderr and "Traceback" not in result.stderr
 
@@ -202,8 +249,11 @@ def test_busy_port_is_one_line(tmp_path: Path) -> None:
 
 def test_kill_9_of_the_server_loses_no_acknowledged_create(tmp_path: Path) -> None:
     db = tmp_path / "db.json"
-    process = subprocess.Popen([*RUN, "--port", "0", "--db", str(db), "--rate-limit", "off"],
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*RUN, "--port", "0", "--db", str(db), "--rate-limit", "off"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stderr is not None
     url = None
     while url is None:
@@ -232,10 +282,9 @@ def test_kill_9_of_the_server_loses_no_acknowledged_create(tmp_path: Path) -> No
     for worker in workers:
         worker.join()
     assert len(acknowledged) > 20
-    with running("--db", str(db)) as (url, lines):
+    with running("--db", str(db)) as (url, _):
         for client_id in acknowledged:
-            request = urllib.request.Request(f"{url}/apidev/v1/clients/{client_id}",
-                                             headers=DEV)
+            request = urllib.request.Request(f"{url}/apidev/v1/clients/{client_id}", headers=DEV)
             if acknowledged.index(client_id) % 50 == 0:  # spot-check over HTTP (rate limit)
                 with urllib.request.urlopen(request, timeout=10) as response:
                     assert json.loads(response.read())["data"]["name"] == "crash test"

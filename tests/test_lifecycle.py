@@ -38,8 +38,7 @@ def test_two_mocks_in_one_process_share_nothing() -> None:
         headers = first.headers() | {"Content-Type": "application/json"}
         for mock, limit in ((first, "2"), (second, "10")):
             connection = http.client.HTTPConnection("127.0.0.1", mock.port, timeout=5)
-            connection.request("POST", "/apidev/v1/clients", body=b'{"name": "A"}',
-                               headers=headers)
+            connection.request("POST", "/apidev/v1/clients", body=b'{"name": "A"}', headers=headers)
             response = connection.getresponse()
             response.read()
             assert response.status == 201 and response.getheader("X-RateLimit-Limit") == limit

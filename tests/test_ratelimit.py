@@ -73,8 +73,11 @@ def test_each_api_key_has_its_own_bucket(two_keys: Path) -> None:
 def test_requests_failing_before_step_4_do_not_count_and_carry_no_rate_headers(
     mock: MockServer,
 ) -> None:
-    for sent in [mock.headers(tenant=""), mock.headers(Authorization="Bearer nope"),
-                 mock.headers(Authorization="Bearer readonly-token")]:
+    for sent in [
+        mock.headers(tenant=""),
+        mock.headers(Authorization="Bearer nope"),
+        mock.headers(Authorization="Bearer readonly-token"),
+    ]:
         for _ in range(6):
             response = call(mock, "POST", CLIENTS, {"name": "A"}, headers=sent)
             assert response.status_code in (400, 401, 403)
@@ -98,8 +101,9 @@ def test_requests_failing_after_step_4_count_and_carry_rate_headers(mock: MockSe
 
 def test_concurrent_burst_lets_exactly_ten_through(mock: MockServer) -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
-        statuses = list(pool.map(lambda _: call(mock, "POST", CLIENTS, {"name": "A"}).status_code,
-                                 range(40)))
+        statuses = list(
+            pool.map(lambda _: call(mock, "POST", CLIENTS, {"name": "A"}).status_code, range(40))
+        )
     assert statuses.count(201) == 10 and statuses.count(429) == 30
 
 
@@ -128,8 +132,12 @@ def test_configurable_limit_and_off() -> None:
 # The order of checks: each case fails two steps at once; the earlier step must win.
 def test_missing_headers_beat_a_bad_token(mock: MockServer) -> None:
     sent = {"Authorization": "Bearer nope", "X-API-Key": "dev-api-key"}
-    assert_error(call(mock, "POST", CLIENTS, {"name": 1}, headers=sent), 400, "BAD_REQUEST",
-                 "Missing required headers: tenant.")
+    assert_error(
+        call(mock, "POST", CLIENTS, {"name": 1}, headers=sent),
+        400,
+        "BAD_REQUEST",
+        "Missing required headers: tenant.",
+    )
 
 
 def test_bad_credentials_beat_missing_permission(mock: MockServer) -> None:
@@ -143,8 +151,7 @@ def test_missing_permission_beats_rate_limit(mock: MockServer) -> None:
     readonly = mock.headers(Authorization="Bearer readonly-token")
     assert_error(call(mock, "POST", CLIENTS, {"name": "A"}, headers=readonly), 403, "FORBIDDEN")
     wrong_tenant = mock.headers(Authorization="Bearer other-tenant-token")
-    assert_error(call(mock, "POST", CLIENTS, {"name": "A"}, headers=wrong_tenant), 403,
-                 "FORBIDDEN")
+    assert_error(call(mock, "POST", CLIENTS, {"name": "A"}, headers=wrong_tenant), 403, "FORBIDDEN")
 
 
 def test_rate_limit_beats_a_bad_body_and_a_missing_client(mock: MockServer) -> None:
@@ -155,8 +162,12 @@ def test_rate_limit_beats_a_bad_body_and_a_missing_client(mock: MockServer) -> N
 
 
 def test_framing_beats_body_rules(mock: MockServer) -> None:
-    assert_error(call(mock, "POST", CLIENTS, raw=b'{"name": 1', content_type="text/plain"), 400,
-                 "BAD_REQUEST", "Content-Type must be application/json.")
+    assert_error(
+        call(mock, "POST", CLIENTS, raw=b'{"name": 1', content_type="text/plain"),
+        400,
+        "BAD_REQUEST",
+        "Content-Type must be application/json.",
+    )
 
 
 def test_body_rules_beat_a_missing_client(mock: MockServer) -> None:
@@ -165,8 +176,8 @@ def test_body_rules_beat_a_missing_client(mock: MockServer) -> None:
 
 
 def test_a_large_body_without_headers_is_400_not_413(mock: MockServer) -> None:
-    assert_error(call(mock, "POST", CLIENTS, raw=b"x" * 2_000_000, headers={}), 400,
-                 "BAD_REQUEST")
+    assert_error(call(mock, "POST", CLIENTS, raw=b"x" * 2_000_000, headers={}), 400, "BAD_REQUEST")
     sent = mock.headers(Authorization="Bearer nope")
-    assert_error(call(mock, "POST", CLIENTS, raw=b"x" * 2_000_000, headers=sent), 401,
-                 "UNAUTHORIZED")
+    assert_error(
+        call(mock, "POST", CLIENTS, raw=b"x" * 2_000_000, headers=sent), 401, "UNAUTHORIZED"
+    )

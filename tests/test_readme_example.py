@@ -5,8 +5,7 @@ import requests
 def test_create_then_read_back(mock):
     """`mock` is a running mock, reset to the demo fixtures before each test."""
     headers = mock.headers()  # Bearer dev-token, X-API-Key dev-api-key, tenant demo
-    created = requests.post(f"{mock.url}/apidev/v1/clients", json={"name": "ACME"},
-                            headers=headers)
+    created = requests.post(f"{mock.url}/apidev/v1/clients", json={"name": "ACME"}, headers=headers)
     assert created.status_code == 201
     client_id = created.json()["data"]["id"]
 

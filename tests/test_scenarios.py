@@ -17,10 +17,26 @@ from mockserver.errors import PAGE_CODES, ConfigError
 from mockserver.faults.engine import load_scenario
 from mockserver.testing import MockServer
 
-SHIPPED = ["chaos", "default", "expired-token", "flaky", "forbidden", "rate-limited",
-           "server-down", "slow", "validation-storm"]
-STATUS = {"BAD_REQUEST": 400, "VALIDATION_ERROR": 400, "UNAUTHORIZED": 401, "FORBIDDEN": 403,
-          "NOT_FOUND": 404, "RATE_LIMITED": 429, "INTERNAL_ERROR": 500}
+SHIPPED = [
+    "chaos",
+    "default",
+    "expired-token",
+    "flaky",
+    "forbidden",
+    "rate-limited",
+    "server-down",
+    "slow",
+    "validation-storm",
+]
+STATUS = {
+    "BAD_REQUEST": 400,
+    "VALIDATION_ERROR": 400,
+    "UNAUTHORIZED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "RATE_LIMITED": 429,
+    "INTERNAL_ERROR": 500,
+}
 
 
 def folder_with(tmp_path: Path, **scenarios: dict) -> Path:
@@ -73,8 +89,10 @@ def test_flaky_fails_every_third_write_in_the_real_envelope(mock: MockServer, sw
     assert statuses == [201, 201, 500, 201, 201, 500]
     assert call(mock, "GET", CLIENTS).json()["meta"]["total"] == 28  # injected: nothing stored
     assert mock.control("GET", "/scenario") == {
-        "name": "flaky", "description": "Every 3rd write (POST or PUT) fails with a 500; "
-        "reads are fine.", "tenants": {}}
+        "name": "flaky",
+        "description": "Every 3rd write (POST or PUT) fails with a 500; reads are fine.",
+        "tenants": {},
+    }
 
 
 def test_switching_resets_counters(mock: MockServer, switch) -> None:
@@ -98,13 +116,21 @@ def test_rate_limited_scenario_sends_standard_headers(mock: MockServer, switch) 
     assert call(mock, "GET", f"{CLIENTS}/{DEMO_ID}").status_code == 200  # reads pass
 
 
-@pytest.mark.parametrize(("name", "code", "message"), [
-    ("expired-token", "UNAUTHORIZED", "Invalid or expired JWT / API Key: the token has expired."),
-    ("forbidden", "FORBIDDEN", "User lacks required permission."),
-    ("server-down", "INTERNAL_ERROR", "Unexpected server error."),
-])
-def test_blanket_failure_scenarios(mock: MockServer, switch, name: str, code: str,
-                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "code", "message"),
+    [
+        (
+            "expired-token",
+            "UNAUTHORIZED",
+            "Invalid or expired JWT / API Key: the token has expired.",
+        ),
+        ("forbidden", "FORBIDDEN", "User lacks required permission."),
+        ("server-down", "INTERNAL_ERROR", "Unexpected server error."),
+    ],
+)
+def test_blanket_failure_scenarios(
+    mock: MockServer, switch, name: str, code: str, message: str
+) -> None:
     switch(name)
     for method, path in [("GET", CLIENTS), ("POST", CLIENTS), ("GET", f"{CLIENTS}/{DEMO_ID}")]:
         response = call(mock, method, path, {"name": "A"})
@@ -115,9 +141,13 @@ def test_blanket_failure_scenarios(mock: MockServer, switch, name: str, code: st
 
 def test_validation_storm_fails_creates_only(mock: MockServer, switch) -> None:
     switch("validation-storm")
-    assert_error(call(mock, "POST", CLIENTS, {"name": "A"}), 400, "VALIDATION_ERROR",
-                 "Invalid parameters.",
-                 [{"field": "email", "message": "Email address is already in use."}])
+    assert_error(
+        call(mock, "POST", CLIENTS, {"name": "A"}),
+        400,
+        "VALIDATION_ERROR",
+        "Invalid parameters.",
+        [{"field": "email", "message": "Email address is already in use."}],
+    )
     assert call(mock, "PUT", f"{CLIENTS}/{DEMO_ID}", {"notes": "x"}).status_code == 200
 
 
@@ -134,8 +164,7 @@ def test_injected_errors_need_no_credentials_cost_no_budget_change_no_data(
 ) -> None:
     switch("server-down")
     for _ in range(15):
-        assert_error(call(mock, "POST", CLIENTS, {"name": "A"}, headers={}), 500,
-                     "INTERNAL_ERROR")
+        assert_error(call(mock, "POST", CLIENTS, {"name": "A"}, headers={}), 500, "INTERNAL_ERROR")
     switch("default")
     response = call(mock, "POST", CLIENTS, {"name": "A"})
     assert response.status_code == 201 and response.headers["X-RateLimit-Remaining"] == "9"
@@ -156,13 +185,19 @@ def test_forced_response_by_query_parameter_is_stripped(mock: MockServer) -> Non
     listed = call(mock, "GET", f"{CLIENTS}?per_page=2&__scenario=default&page=3").json()
     assert listed["meta"] == {"page": 3, "per_page": 2, "total": 24}
     log = mock.control("GET", "/requests")
-    assert log[-1]["query"] == "per_page=2&page=3" and log[-2]["injected"] == \
-        "X-Mock-Response#FORBIDDEN"
+    assert (
+        log[-1]["query"] == "per_page=2&page=3"
+        and log[-2]["injected"] == "X-Mock-Response#FORBIDDEN"
+    )
 
 
 def test_unknown_forced_code_is_400(mock: MockServer) -> None:
-    assert_error(call(mock, "GET", CLIENTS, headers={"X-Mock-Response": "TEAPOT"}), 400,
-                 "BAD_REQUEST", "X-Mock-Response must be one of " + ", ".join(PAGE_CODES) + ".")
+    assert_error(
+        call(mock, "GET", CLIENTS, headers={"X-Mock-Response": "TEAPOT"}),
+        400,
+        "BAD_REQUEST",
+        "X-Mock-Response must be one of " + ", ".join(PAGE_CODES) + ".",
+    )
 
 
 def test_scenario_header_applies_to_one_request(mock: MockServer) -> None:
@@ -176,11 +211,20 @@ def test_scenario_header_applies_to_one_request(mock: MockServer) -> None:
 def test_unknown_scenario_is_404_listing_the_available_ones(mock: MockServer) -> None:
     available = ", ".join(SHIPPED)
     response = call(mock, "GET", CLIENTS, headers=mock.headers(**{"X-Mock-Scenario": "nope"}))
-    assert_error(response, 404, "NOT_FOUND", f"No scenario named 'nope'. Available: {available}.",
-                 [{"field": "name", "message": f"Available: {available}."}])
+    assert_error(
+        response,
+        404,
+        "NOT_FOUND",
+        f"No scenario named 'nope'. Available: {available}.",
+        [{"field": "name", "message": f"Available: {available}."}],
+    )
     connection = http.client.HTTPConnection("127.0.0.1", mock.port, timeout=5)
-    connection.request("PUT", "/__mock/scenario", body=b'{"name": "nope"}',
-                       headers={"Content-Type": "application/json"})
+    connection.request(
+        "PUT",
+        "/__mock/scenario",
+        body=b'{"name": "nope"}',
+        headers={"Content-Type": "application/json"},
+    )
     reply = connection.getresponse()
     assert reply.status == 404 and json.loads(reply.read())["error"]["code"] == "NOT_FOUND"
     connection.close()
@@ -205,13 +249,22 @@ def test_request_log_counts_injected_requests(mock: MockServer, switch) -> None:
 
 # --- triggers, matches and response kinds, from scenario files written by the test ---
 
+
 def test_times_and_custom_response(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, maintenance=scenario({
-        "match": {"method": "GET", "path": "/apidev/v1/clients/{id}"},
-        "when": {"times": 2},
-        "respond": {"status": 503, "body": {"message": "maintenance"},
-                    "headers": {"Retry-After": "7"}},
-    }))
+    folder = folder_with(
+        tmp_path,
+        maintenance=scenario(
+            {
+                "match": {"method": "GET", "path": "/apidev/v1/clients/{id}"},
+                "when": {"times": 2},
+                "respond": {
+                    "status": 503,
+                    "body": {"message": "maintenance"},
+                    "headers": {"Retry-After": "7"},
+                },
+            }
+        ),
+    )
     with MockServer(scenarios=folder, scenario="maintenance") as mock:
         for _ in range(2):
             response = call(mock, "GET", f"{CLIENTS}/{DEMO_ID}")
@@ -223,10 +276,13 @@ def test_times_and_custom_response(tmp_path: Path) -> None:
 
 
 def test_after_and_every_count_only_matching_requests(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, mixed=scenario(
-        {"match": {"tenant": "other"}, "when": {"after": 1}, "respond": {"error": "FORBIDDEN"}},
-        {"match": {"method": "POST"}, "when": {"every": 2}, "respond": {"error": "NOT_FOUND"}},
-    ))
+    folder = folder_with(
+        tmp_path,
+        mixed=scenario(
+            {"match": {"tenant": "other"}, "when": {"after": 1}, "respond": {"error": "FORBIDDEN"}},
+            {"match": {"method": "POST"}, "when": {"every": 2}, "respond": {"error": "NOT_FOUND"}},
+        ),
+    )
     with MockServer(scenarios=folder, scenario="mixed") as mock:
         assert [create_status(mock) for _ in range(4)] == [201, 404, 201, 404]
         assert [create_status(mock, tenant="other") for _ in range(3)] == [201, 403, 403]
@@ -234,27 +290,38 @@ def test_after_and_every_count_only_matching_requests(tmp_path: Path) -> None:
 
 
 def test_matching_on_headers_and_body(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, picky=scenario(
-        {"match": {"headers": {"X-Client": "ios"}}, "respond": {"error": "UNAUTHORIZED"}},
-        {"match": {"body": {"status": "blocked"}}, "respond": {"error": "VALIDATION_ERROR"}},
-        {"match": {"body_has": ["notes"], "path_regex": "/apidev/v1/clients/\\d+"},
-         "respond": {"error": "INTERNAL_ERROR"}},
-    ))
+    folder = folder_with(
+        tmp_path,
+        picky=scenario(
+            {"match": {"headers": {"X-Client": "ios"}}, "respond": {"error": "UNAUTHORIZED"}},
+            {"match": {"body": {"status": "blocked"}}, "respond": {"error": "VALIDATION_ERROR"}},
+            {
+                "match": {"body_has": ["notes"], "path_regex": "/apidev/v1/clients/\\d+"},
+                "respond": {"error": "INTERNAL_ERROR"},
+            },
+        ),
+    )
     with MockServer(scenarios=folder, scenario="picky") as mock:
-        assert_error(call(mock, "GET", CLIENTS, headers=mock.headers(**{"X-Client": "ios"})),
-                     401, "UNAUTHORIZED")
-        assert_error(call(mock, "POST", CLIENTS, {"name": "A", "status": "blocked"}), 400,
-                     "VALIDATION_ERROR")
+        assert_error(
+            call(mock, "GET", CLIENTS, headers=mock.headers(**{"X-Client": "ios"})),
+            401,
+            "UNAUTHORIZED",
+        )
+        assert_error(
+            call(mock, "POST", CLIENTS, {"name": "A", "status": "blocked"}), 400, "VALIDATION_ERROR"
+        )
         assert call(mock, "POST", CLIENTS, {"name": "A", "status": "active"}).status_code == 201
-        assert_error(call(mock, "PUT", f"{CLIENTS}/{DEMO_ID}", {"notes": None}), 500,
-                     "INTERNAL_ERROR")
+        assert_error(
+            call(mock, "PUT", f"{CLIENTS}/{DEMO_ID}", {"notes": None}), 500, "INTERNAL_ERROR"
+        )
         assert call(mock, "PUT", f"{CLIENTS}/{DEMO_ID}", {"email": "a"}).status_code == 200
         assert call(mock, "POST", CLIENTS, {"name": "A", "notes": "x"}).status_code == 201
 
 
 def test_delay_then_injected_error(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, late=scenario(
-        {"respond": {"delay_ms": 250, "error": "INTERNAL_ERROR"}}))
+    folder = folder_with(
+        tmp_path, late=scenario({"respond": {"delay_ms": 250, "error": "INTERNAL_ERROR"}})
+    )
     with MockServer(scenarios=folder, scenario="late") as mock:
         started = time.monotonic()
         assert_error(call(mock, "GET", CLIENTS), 500, "INTERNAL_ERROR")
@@ -295,20 +362,26 @@ def _chaos_run(folder: Path) -> list[str]:
 
 
 def test_seeded_probability_repeats_across_runs(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, dice=scenario(
-        {"when": {"probability": 0.3, "seed": 42}, "respond": {"error": "INTERNAL_ERROR"}},
-        {"when": {"probability": 0.3, "seed": 7}, "respond": {"error": "RATE_LIMITED"}},
-    ))
+    folder = folder_with(
+        tmp_path,
+        dice=scenario(
+            {"when": {"probability": 0.3, "seed": 42}, "respond": {"error": "INTERNAL_ERROR"}},
+            {"when": {"probability": 0.3, "seed": 7}, "respond": {"error": "RATE_LIMITED"}},
+        ),
+    )
     first, second = _chaos_run(folder), _chaos_run(folder)
     assert first == second
     assert {"500:dice#1", "429:dice#2", "200:None"} == set(first)
 
 
 def test_probability_zero_never_and_one_always(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, edges=scenario(
-        {"when": {"probability": 0}, "respond": {"error": "FORBIDDEN"}},
-        {"when": {"probability": 1}, "respond": {"error": "NOT_FOUND"}},
-    ))
+    folder = folder_with(
+        tmp_path,
+        edges=scenario(
+            {"when": {"probability": 0}, "respond": {"error": "FORBIDDEN"}},
+            {"when": {"probability": 1}, "respond": {"error": "NOT_FOUND"}},
+        ),
+    )
     with MockServer(scenarios=folder, scenario="edges", rate_limit=None) as mock:
         for _ in range(20):
             assert_error(call(mock, "GET", CLIENTS), 404, "NOT_FOUND")
@@ -316,14 +389,17 @@ def test_probability_zero_never_and_one_always(tmp_path: Path) -> None:
 
 # --- files: hot reload and bad input ---
 
+
 def test_new_and_changed_files_are_picked_up_without_a_restart(tmp_path: Path) -> None:
     folder = folder_with(tmp_path, live=scenario({"respond": {"error": "FORBIDDEN"}}))
     with MockServer(scenarios=folder, scenario="live") as mock:
         assert_error(call(mock, "GET", CLIENTS), 403, "FORBIDDEN")
-        (folder / "live.json").write_text(json.dumps(scenario(
-            {"respond": {"error": "NOT_FOUND"}}, description="edited")))
-        (folder / "fresh.json").write_text(json.dumps(scenario({"respond": {"error":
-                                                                            "UNAUTHORIZED"}})))
+        (folder / "live.json").write_text(
+            json.dumps(scenario({"respond": {"error": "NOT_FOUND"}}, description="edited"))
+        )
+        (folder / "fresh.json").write_text(
+            json.dumps(scenario({"respond": {"error": "UNAUTHORIZED"}}))
+        )
         assert "fresh" in [s["name"] for s in mock.control("GET", "/scenarios")]
         deadline = time.monotonic() + 5
         while call(mock, "GET", CLIENTS).status_code == 403 and time.monotonic() < deadline:
@@ -337,59 +413,77 @@ def test_new_and_changed_files_are_picked_up_without_a_restart(tmp_path: Path) -
 def test_a_broken_edit_keeps_the_last_good_version(tmp_path: Path) -> None:
     folder = folder_with(tmp_path, live=scenario({"respond": {"error": "FORBIDDEN"}}))
     with MockServer(scenarios=folder, scenario="live") as mock:
-        (folder / "live.json").write_text('{"description": "x", "rules": [{"respond": {"error": '
-                                          '"TEAPOT"}}]}')
+        (folder / "live.json").write_text(
+            '{"description": "x", "rules": [{"respond": {"error": "TEAPOT"}}]}'
+        )
         listing = mock.control("GET", "/scenarios")
         assert "live" in [s["name"] for s in listing]
-        with urllib_get(mock, "/__mock/scenarios") as payload:
-            assert payload["meta"]["errors"] == [{"name": "live", "message":
-                f"{folder / 'live.json'}: rules[0].respond.error: Must be one of: "
+        payload = call(mock, "GET", "/__mock/scenarios").json()
+        assert payload["meta"]["errors"] == [
+            {
+                "name": "live",
+                "message": f"{folder / 'live.json'}: rules[0].respond.error: Must be one of: "
                 "BAD_REQUEST, VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, "
-                "RATE_LIMITED, INTERNAL_ERROR."}]
+                "RATE_LIMITED, INTERNAL_ERROR.",
+            }
+        ]
         time.sleep(0.6)
         assert_error(call(mock, "GET", CLIENTS), 403, "FORBIDDEN")
-
-
-class urllib_get:  # noqa: N801 (a tiny context manager for the raw control envelope)
-    def __init__(self, mock: MockServer, path: str) -> None:
-        self.mock, self.path = mock, path
-
-    def __enter__(self) -> dict:
-        return call(self.mock, "GET", self.path).json()
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 BAD_FILES = [
     ("{", "not valid JSON"),
     ('{"rules": []}', "description: Missing data for required field."),
     ('{"description": "x", "rules": [], "extra": 1}', "extra: Unknown field."),
-    ('{"description": "x", "rules": [{"respond": {"error": "FORBIDDEN"}, "when": {"times": "2"}}]}',
-     "rules[0].when.times: Not a valid integer."),
-    ('{"description": "x", "rules": [{"respond": {"error": "OOPS"}}]}',
-     "rules[0].respond.error: Must be one of:"),
-    ('{"description": "x", "rules": [{"respond": {"error": "FORBIDDEN"}}, '
-     '{"when": {"probability": 1.5}, "respond": {"error": "FORBIDDEN"}}]}',
-     "rules[1].when.probability: Must be greater than or equal to 0 and less than or equal to 1."),
-    ('{"description": "x", "rules": [{"match": {"path_regex": "("}, "respond": {"error": '
-     '"FORBIDDEN"}}]}', "rules[0].match.path_regex: Not a valid regular expression"),
-    ('{"description": "x", "rules": [{"respond": {}}]}',
-     "rules[0].respond: Give error, status, fault or delay_ms."),
-    ('{"description": "x", "rules": [{"respond": {"error": "FORBIDDEN", "status": 500}}]}',
-     "rules[0].respond: Use one of error and status."),
-    ('{"description": "x", "rules": [{"when": {"every": 2, "times": 1}, "respond": '
-     '{"error": "FORBIDDEN"}}]}', "rules[0].when: Use one trigger, not times and every."),
-    ('{"description": "x", "rules": [{"respond": {"delay_ms": {"min": 5, "max": 1}}}]}',
-     "rules[0].respond.delay_ms: Must satisfy 0 <= min <= max <= 60000."),
-    ('{"description": "x", "rules": [{"match": {"method": "DELETE"}, "respond": '
-     '{"error": "FORBIDDEN"}}]}', "rules[0].match.method: Unknown method DELETE"),
+    (
+        '{"description": "x", "rules": [{"respond": {"error": "FORBIDDEN"}, '
+        '"when": {"times": "2"}}]}',
+        "rules[0].when.times: Not a valid integer.",
+    ),
+    (
+        '{"description": "x", "rules": [{"respond": {"error": "OOPS"}}]}',
+        "rules[0].respond.error: Must be one of:",
+    ),
+    (
+        '{"description": "x", "rules": [{"respond": {"error": "FORBIDDEN"}}, '
+        '{"when": {"probability": 1.5}, "respond": {"error": "FORBIDDEN"}}]}',
+        "rules[1].when.probability: Must be greater than or equal to 0 and less than or equal "
+        "to 1.",
+    ),
+    (
+        '{"description": "x", "rules": [{"match": {"path_regex": "("}, "respond": {"error": '
+        '"FORBIDDEN"}}]}',
+        "rules[0].match.path_regex: Not a valid regular expression",
+    ),
+    (
+        '{"description": "x", "rules": [{"respond": {}}]}',
+        "rules[0].respond: Give error, status, fault or delay_ms.",
+    ),
+    (
+        '{"description": "x", "rules": [{"respond": {"error": "FORBIDDEN", "status": 500}}]}',
+        "rules[0].respond: Use one of error and status.",
+    ),
+    (
+        '{"description": "x", "rules": [{"when": {"every": 2, "times": 1}, "respond": '
+        '{"error": "FORBIDDEN"}}]}',
+        "rules[0].when: Use one trigger, not times and every.",
+    ),
+    (
+        '{"description": "x", "rules": [{"respond": {"delay_ms": {"min": 5, "max": 1}}}]}',
+        "rules[0].respond.delay_ms: Must satisfy 0 <= min <= max <= 60000.",
+    ),
+    (
+        '{"description": "x", "rules": [{"match": {"method": "DELETE"}, "respond": '
+        '{"error": "FORBIDDEN"}}]}',
+        "rules[0].match.method: Unknown method DELETE",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("content", "problem"), BAD_FILES)
-def test_bad_scenario_files_name_file_rule_and_field(tmp_path: Path, content: str,
-                                                     problem: str) -> None:
+def test_bad_scenario_files_name_file_rule_and_field(
+    tmp_path: Path, content: str, problem: str
+) -> None:
     path = tmp_path / "bad.json"
     path.write_text(content)
     with pytest.raises(ConfigError) as caught:

@@ -150,14 +150,20 @@ def test_broken_db_file_is_a_clear_error_and_is_not_overwritten(tmp_path: Path) 
     assert path.read_text() == '{"clients": {"1": '
 
 
-@pytest.mark.parametrize(("content", "problem"), [
-    ('[1, 2]', "not a TinyDB database"),
-    ('{"clients": {"abc": {"tenant": "d", "created_at": "x", "updated_at": "x"}}}',
-     "'abc' is not a client id"),
-    ('{"clients": {"5": {"name": "no tenant"}}}', "client 5 lacks tenant"),
-])
-def test_db_file_with_wrong_shape_is_a_clear_error(tmp_path: Path, content: str,
-                                                   problem: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("[1, 2]", "not a TinyDB database"),
+        (
+            '{"clients": {"abc": {"tenant": "d", "created_at": "x", "updated_at": "x"}}}',
+            "'abc' is not a client id",
+        ),
+        ('{"clients": {"5": {"name": "no tenant"}}}', "client 5 lacks tenant"),
+    ],
+)
+def test_db_file_with_wrong_shape_is_a_clear_error(
+    tmp_path: Path, content: str, problem: str
+) -> None:
     path = tmp_path / "db.json"
     path.write_text(content)
     with pytest.raises(ConfigError, match=problem):
@@ -176,7 +182,8 @@ def test_update_of_another_tenants_client_is_not_found_and_changes_nothing(tmp_p
 def _run_writer_and_kill(db: Path, compact_every: int, seconds: float) -> list[int]:
     writer = subprocess.Popen(
         [sys.executable, str(HERE / "store_writer.py"), str(db), str(compact_every)],
-        stdout=subprocess.PIPE, env=os.environ | {"PYTHONPATH": str(HERE.parent)},
+        stdout=subprocess.PIPE,
+        env=os.environ | {"PYTHONPATH": str(HERE.parent)},
     )
     time.sleep(seconds)
     writer.send_signal(signal.SIGKILL)

@@ -112,8 +112,8 @@ class Catalog:
         except ConfigError as exc:
             self.errors[path.stem] = str(exc)
             if self._loaded_once:
-                kept = "keeping the last good version" if path.stem in self._scenarios else "skipped"
-                log.error("%s (%s)", exc, kept)
+                known = path.stem in self._scenarios
+                log.error("%s (%s)", exc, "keeping the last good version" if known else "skipped")
             return
         self.errors.pop(path.stem, None)
         if path.stem in self._scenarios and self._loaded_once:

@@ -28,8 +28,11 @@ class DropConnection(BaseException):
 
 def _request_view() -> RequestView:
     return RequestView(
-        request.method, request.path, request.headers,
-        request.headers.get("tenant"), peek_json,
+        request.method,
+        request.path,
+        request.headers,
+        request.headers.get("tenant"),
+        peek_json,
     )
 
 
@@ -88,8 +91,7 @@ def _custom(outcome: CustomResponse) -> Response:
 def _truncated(outcome: Fault) -> Response:
     """Promise a whole envelope in Content-Length, send half; waitress then closes."""
     full = json.dumps({"success": True, "data": {"note": "truncated by the mock"}, "meta": {}})
-    response = Response(full[: len(full) // 2], status=outcome.status,
-                        mimetype="application/json")
+    response = Response(full[: len(full) // 2], status=outcome.status, mimetype="application/json")
     response.headers.update(dict(outcome.headers))
     response.headers["Content-Length"] = str(len(full))
     return response

@@ -181,8 +181,13 @@ def build_outcome(spec: dict[str, Any]) -> Outcome | None:
     if "fault" in spec:
         return Fault(spec["fault"], spec.get("status", 200), headers)
     if "error" in spec:
-        return InjectError(spec["error"], spec.get("message"), tuple(spec.get("details", ())),
-                           spec.get("retry_after", 60), headers)
+        return InjectError(
+            spec["error"],
+            spec.get("message"),
+            tuple(spec.get("details", ())),
+            spec.get("retry_after", 60),
+            headers,
+        )
     if "status" in spec:
         return CustomResponse(spec["status"], spec.get("body"), headers)
     return None
