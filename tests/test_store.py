@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from tinydb import TinyDB
+from tinydb.table import Document
 
 from mockserver.errors import ConfigError, NotFound
 from mockserver.ids import SnowflakeGenerator
@@ -54,10 +55,10 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     reopened = ClientStore(path)
     assert len(reopened) == 2000
     for client_id in made:
-        tenant = next(f"t{w}" for w in range(3) if reopened._docs[client_id]["tenant"] == f"t{w}")
+        tenant = reopened._records[client_id][0]
         assert reopened.get(tenant, str(client_id))["phone"] is not None
     pages, total = reopened.page("t0", 1, 100)
-    assert total == sum(1 for d in reopened._docs.values() if d["tenant"] == "t0")
+    assert total == sum(1 for tenant, _ in reopened._records.values() if tenant == "t0")
     assert [int(c["id"]) for c in pages] == sorted(int(c["id"]) for c in pages)
     reopened.close()
 
@@ -118,7 +119,7 @@ def test_compaction_interrupted_after_rotation_loses_nothing(tmp_path: Path) -> 
     crash(store)
     (tmp_path / f".{path.name}.tmp-99999").write_text('{"clients": {"1": {')  # half snapshot
     reopened = ClientStore(path)
-    assert {a, b} <= set(reopened._docs) and len(reopened) == 2
+    assert {a, b} <= set(reopened._records) and len(reopened) == 2
     assert not reopened._old_journal_path.exists()  # the compaction was finished at start
     assert not list(tmp_path.glob(".db.json.tmp-*"))  # stray temp file removed
     reopened.close()
@@ -207,3 +208,33 @@ def test_kill_9_during_writes_and_compactions_loses_no_acknowledged_write(
     assert len(acknowledged) > 100, "the writer should have written for a while"
     if compact_every < 1000:  # compactions ran: the TinyDB file itself is whole JSON
         assert "clients" in json.loads(db.read_text())
+
+
+def test_a_file_written_by_plain_tinydb_loads(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    doc = {"tenant": "demo", "name": "From TinyDB", "created_at": NOW, "updated_at": NOW}
+    with TinyDB(path) as db:  # TinyDB's own JSONStorage: everything on one line
+        db.table("clients").insert(Document(doc, doc_id=685640214290370560))
+    store = ClientStore(path)
+    assert store.get("demo", "685640214290370560")["name"] == "From TinyDB"
+    store.close()
+
+
+def test_a_pretty_printed_hand_edit_loads(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    doc = {"tenant": "demo", "name": "Edited", "created_at": NOW, "updated_at": NOW}
+    path.write_text(json.dumps({"clients": {"12345": doc}}, indent=4))
+    store = ClientStore(path)
+    assert store.get("demo", "12345")["name"] == "Edited"
+    store.close()
+
+
+def test_a_damaged_document_line_names_the_client(tmp_path: Path) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    store = ClientStore(path)
+    client_id = new_client(store, ids)
+    store.close()
+    text = path.read_text().replace('"tenant":"demo"', '"tenant":"demo" oops')
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=rf"db\.json: client {client_id} is not valid JSON"):
+        ClientStore(path)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 
 def fsync_dir(path: Path) -> None:
@@ -67,10 +67,10 @@ class Journal:
         fsync_dir(self.path.parent)
         return fd
 
-    def append(self, entry: dict[str, Any]) -> int:
-        """Write one entry; return the ticket to pass to `commit`. Call under the store lock."""
-        data = json.dumps(entry, separators=(",", ":")).encode() + b"\n"
-        view = memoryview(data)
+    def append(self, line: bytes) -> int:
+        """Write one encoded entry line; return the ticket for `commit`. Call under the
+        store lock, so that the journal's order is the order of the writes."""
+        view = memoryview(line)
         while view:
             view = view[os.write(self._fd, view) :]
         self._written += 1
