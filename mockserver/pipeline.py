@@ -8,6 +8,7 @@ through `body.load_body` and the store.
 from __future__ import annotations
 
 from flask import Response, g, request
+from werkzeug.datastructures import Headers
 
 from .auth import authenticate, authorize
 from .errors import BadRequest
@@ -24,9 +25,9 @@ PERMISSIONS = {
 }
 
 
-def _required_headers() -> dict[str, str]:
+def _required_headers(sent: Headers) -> dict[str, str]:
     """Step 1: every required header present and not blank, else 400 naming them all."""
-    values = {name: request.headers.get(name, "") for name in REQUIRED_HEADERS}
+    values = {name: sent.get(name, "") for name in REQUIRED_HEADERS}
     missing = [name for name, value in values.items() if not value.strip()]
     if missing:
         raise BadRequest(
@@ -38,21 +39,22 @@ def _required_headers() -> dict[str, str]:
 
 def check_request() -> Response | None:
     """Run the scenario, then steps 1-4, for an API request; raise the first failure."""
-    if request.method == "OPTIONS":
+    req, ctx = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
+    if req.method == "OPTIONS":
         return None  # CORS preflight: answered by flask-cors, never authenticated
     state = current_state()
     # 0.5: a scenario or forced response, before any check: needs no valid headers,
     # costs no rate-limit budget, changes no data. A delay-only rule returns None.
-    injected = inject(state.faults, state.rate_limits.amount)
+    injected = inject(req, state.faults, state.rate_limits.amount)
     if injected is not None:
         return injected
-    headers = _required_headers()  # 1: 400 BAD_REQUEST
-    tenant, api_key = headers["tenant"], headers["X-API-Key"]
+    headers = _required_headers(req.headers)  # 1: 400 BAD_REQUEST
+    tenant, api_key, endpoint = headers["tenant"], headers["X-API-Key"], str(req.endpoint)
     principal = authenticate(state.credentials, headers["Authorization"], api_key)  # 2: 401
-    g.subject = principal.subject
-    authorize(principal, PERMISSIONS[str(request.endpoint)], tenant)  # 3: 403
-    g.rate_window = state.rate_limits.hit(str(request.endpoint), tenant, api_key)  # 4: 429
-    g.tenant = tenant
+    ctx.subject = principal.subject
+    authorize(principal, PERMISSIONS[endpoint], tenant)  # 3: 403
+    ctx.rate_window = state.rate_limits.hit(endpoint, tenant, api_key)  # 4: 429
+    ctx.tenant = tenant
     return None
 
 

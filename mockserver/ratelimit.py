@@ -57,10 +57,12 @@ class RateLimits:
             strategy="fixed-window",
             headers_enabled=False,
         )
-        # The pipeline calls `hit` itself; flask-limiter's own hook has nothing to check.
-        self._limiter.request_filter(lambda: True)
 
     def init_app(self, app: Flask) -> None:
+        # flask-limiter registers its per-request hooks only for a limiter not yet listed
+        # in app.extensions["limiter"]; listing it first keeps its storage and strategy
+        # (what `hit` uses) without hooks that would find nothing to do on every request.
+        app.extensions.setdefault("limiter", set()).add(self._limiter)
         self._limiter.init_app(app)
 
     @property

@@ -46,15 +46,22 @@ class ServerThread:
         self._server.run()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Close the listener and every connection, then wait for all threads."""
+        """Finish requests in flight, close the listener and every connection, and wait
+        for all threads."""
+        # Worker threads first: one still finishing a request would otherwise wake the
+        # loop through a pipe already closed, whose number may belong to a new file by then.
+        self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
         done = threading.Event()
 
         def close_everything() -> None:
             wasyncore.close_all(self._server._map, ignore_all=True)
             done.set()
 
-        self._server.trigger.pull_trigger(close_everything)
-        done.wait(timeout)
+        try:
+            self._server.trigger.pull_trigger(close_everything)
+            done.wait(timeout)
+        except OSError:
+            # The wake-up pipe is already gone (the loop closed it): close from here.
+            close_everything()
         if self._thread.is_alive():
             self._thread.join(timeout)
-        self._server.task_dispatcher.shutdown(timeout=timeout)

@@ -9,7 +9,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Response, g, request
+from flask import Request, Response, g
 from waitress.channel import ClientDisconnected
 
 from ..body import peek_json
@@ -26,28 +26,19 @@ class DropConnection(BaseException):
     """Raised through Flask (a BaseException, so no error handler turns it into a 500)."""
 
 
-def _request_view() -> RequestView:
-    return RequestView(
-        request.method,
-        request.path,
-        request.headers,
-        request.headers.get("tenant"),
-        peek_json,
-    )
-
-
-def _override(header: str, param: str) -> str | None:
-    value = request.headers.get(header) or request.environ.get(ENVIRON_KEYS[param])
+def _override(req: Request, header: str, param: str) -> str | None:
+    value = req.headers.get(header) or req.environ.get(ENVIRON_KEYS[param])
     return value.strip() if value and value.strip() else None
 
 
-def inject(engine: Any, rate_limit: int | None) -> Response | None:
+def inject(req: Request, engine: Any, rate_limit: int | None) -> Response | None:
     """Before step 1: apply a forced response or the active scenario's first firing rule."""
-    forced = _override("X-Mock-Response", RESPONSE_PARAM)
+    forced = _override(req, "X-Mock-Response", RESPONSE_PARAM)
     if forced is not None:
         decision: Decision | None = engine.forced(forced)
     else:
-        decision = engine.decide(_request_view(), _override("X-Mock-Scenario", SCENARIO_PARAM))
+        view = RequestView(req.method, req.path, req.headers, req.headers.get("tenant"), peek_json)
+        decision = engine.decide(view, _override(req, "X-Mock-Scenario", SCENARIO_PARAM))
     if decision is None:
         return None
     g.injected = decision.label

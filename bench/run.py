@@ -1,0 +1,221 @@
+"""The performance benchmark: the mock against the ceiling of its stack, in one run.
+
+    python bench/run.py [--duration 10] [--records 100000] [--threads 16]
+
+Starts, on loopback, a bare WSGI callable on waitress (the ceiling), a minimal Flask
+route, and the mock (auth, validation, a raised rate limit, the journal with fsync), with
+an empty store and with --records clients stored; drives each with wrk (16 connections)
+and prints req/s, p50/p99, start-up and peak RSS, with the ratios the performance issue
+sets as targets. Nothing here asserts: it prints, and people compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = sys.executable
+HEADERS = {"Authorization": "Bearer dev-token", "X-API-Key": "dev-api-key", "tenant": "demo",
+           "Content-Type": "application/json"}
+PAGE_BODY = {"name": "Regional Distributors", "business_name": "Regional Distributors S.A.",
+             "tax_id": "219900005018", "email": "info@regionaldist.com",
+             "phone": "+59821009876", "street": "Bvar. Artigas", "door_number": "567",
+             "country_id": "1", "department_id": "10"}
+UPDATE_BODY = {"email": "new-info@regionaldist.com", "phone": "+59821005555",
+               "notes": "Updated primary contact"}
+DEMO_ID = "685640214290370560"
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk not found: installing it with apt-get", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    return shutil.which("wrk") or sys.exit("wrk could not be installed")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            sys.exit(f"server exited early: {process.args}")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return time.perf_counter() - started
+        except OSError:
+            time.sleep(0.002)
+    sys.exit(f"server did not answer within {timeout} s: {process.args}")
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def lua_script(method: str, body: dict | None) -> str:
+    lines = [f'wrk.method = "{method}"']
+    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in HEADERS.items()]
+    if body is not None:
+        lines.append(f"wrk.body = {json.dumps(json.dumps(body))}")
+    return "\n".join(lines) + "\n"
+
+
+def run_wrk(wrk: str, url: str, method: str, body: dict | None, duration: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua_script(method, body))
+    try:
+        out = subprocess.run(
+            [wrk, "-t1", "-c16", f"-d{duration}s", "--latency", "-s", script.name, url],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": _latency(out, "50%"), "p99": _latency(out, "99%"),
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def _latency(out: str, label: str) -> float:
+    value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def start(args: list[str], health: str) -> tuple[subprocess.Popen, float]:
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               cwd=ROOT)
+    return process, wait_until_up(health, process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(60)
+
+
+def bench_ceiling(wrk: str, duration: int, threads: int, flavour: list[str]) -> dict:
+    port = free_port()
+    process, startup = start([PY, str(HERE / "ceiling.py"), str(port), str(threads), *flavour],
+                             f"http://127.0.0.1:{port}/__mock/health")
+    try:
+        result = run_wrk(wrk, f"http://127.0.0.1:{port}/apidev/v1/clients", "POST", PAGE_BODY,
+                         duration)
+    finally:
+        stop(process)
+    return result | {"startup": startup}
+
+
+def bench_mock(wrk: str, duration: int, threads: int, db: Path) -> dict:
+    port = free_port()
+    process, startup = start(
+        [PY, "run_mock.py", "--port", str(port), "--db", str(db), "--threads", str(threads),
+         "--rate-limit", "100000000/minute", "--log-level", "WARNING"],
+        f"http://127.0.0.1:{port}/__mock/health",
+    )
+    base = f"http://127.0.0.1:{port}/apidev/v1/clients"
+    try:
+        results = {
+            "create": run_wrk(wrk, base, "POST", PAGE_BODY, duration),
+            "update": run_wrk(wrk, f"{base}/{DEMO_ID}", "PUT", UPDATE_BODY, duration),
+            "get": run_wrk(wrk, f"{base}/{DEMO_ID}", "GET", None, duration),
+        }
+        rss = peak_rss_mib(process.pid)
+    finally:
+        stop(process)
+    return {"endpoints": results, "startup": startup, "rss": rss}
+
+
+def seeded_db(folder: Path, records: int) -> Path:
+    db = folder / f"seeded-{records}.json"
+    subprocess.run([PY, "run_mock.py", "--help"], cwd=ROOT, capture_output=True, check=True)
+    # Fixtures first (so the benchmark's update/get id exists), then the bulk.
+    process, _ = start([PY, "run_mock.py", "--port", str(port := free_port()), "--db", str(db)],
+                       f"http://127.0.0.1:{port}/__mock/health")
+    stop(process)
+    started = time.perf_counter()
+    subprocess.run([PY, "-m", "mockserver.seed", "--db", str(db), "--count", str(records)],
+                   cwd=ROOT, check=True, capture_output=True)
+    print(f"seeded {records} clients in {time.perf_counter() - started:.1f} s", flush=True)
+    return db
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--records", type=int, default=100_000, help="clients for the big run")
+    parser.add_argument("--threads", type=int, default=16, help="waitress threads (all servers)")
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    folder = Path(tempfile.mkdtemp(prefix="mockbench-"))
+    try:
+        print(f"machine: {os.cpu_count()} cores, {platform_line()}", flush=True)
+        ceiling = bench_ceiling(wrk, args.duration, args.threads, [])
+        flask = bench_ceiling(wrk, args.duration, args.threads, ["flask"])
+        empty = bench_mock(wrk, args.duration, args.threads, folder / "empty.json")
+        big = bench_mock(wrk, args.duration, args.threads, seeded_db(folder, args.records))
+        report(ceiling, flask, empty, big, args.records)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def platform_line() -> str:
+    import platform
+
+    return f"Python {platform.python_version()}, {platform.platform()}"
+
+
+def report(ceiling: dict, flask: dict, empty: dict, big: dict, records: int) -> None:
+    top = ceiling["rps"]
+    print()
+    print(f"{'server / endpoint':<34}{'req/s':>9}{'x ceiling':>10}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'non-2xx':>9}")
+    rows = [("bare WSGI on waitress (ceiling)", ceiling), ("minimal Flask route", flask)]
+    for label, result in (("empty store", empty), (f"{records:,} stored", big)):
+        rows += [(f"mock {name}, {label}", r) for name, r in result["endpoints"].items()]
+    for label, r in rows:
+        print(f"{label:<34}{r['rps']:>9.0f}{r['rps'] / top:>10.3f}{r['p50']:>9.2f}"
+              f"{r['p99']:>9.2f}{r['errors']:>9}")
+    print()
+    create0, create1 = empty["endpoints"]["create"], big["endpoints"]["create"]
+    checks = [
+        ("create / ceiling (>= 0.25)", create0["rps"] / top),
+        ("update / ceiling (>= 0.25)", empty["endpoints"]["update"]["rps"] / top),
+        ("get / ceiling (>= 0.25)", empty["endpoints"]["get"]["rps"] / top),
+        (f"create at {records:,} / create empty (>= 0.8)", create1["rps"] / create0["rps"]),
+        (f"p99 at {records:,} / p99 empty (<= 1.5)", create1["p99"] / create0["p99"]),
+        ("create p99 / ceiling p99 (<= 4)", create0["p99"] / ceiling["p99"]),
+        ("start-up / ceiling start-up (<= 2.5)", empty["startup"] / ceiling["startup"]),
+    ]
+    for label, value in checks:
+        print(f"{label:<48}{value:>8.2f}")
+    print(f"{'start-up, ceiling / empty / ' + f'{records:,}':<48}"
+          f"{ceiling['startup'] * 1000:>6.0f} / {empty['startup'] * 1000:.0f} / "
+          f"{big['startup'] * 1000:.0f} ms (<= 1000 at {records:,})")
+    print(f"{'peak RSS, empty / ' + f'{records:,}':<48}{empty['rss']:>6.0f} / "
+          f"{big['rss']:.0f} MiB (<= 250 at {records:,})")
+
+
+if __name__ == "__main__":
+    main()
