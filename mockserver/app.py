@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 from flask import Flask, Response, g, request
@@ -12,10 +11,9 @@ from . import envelope
 from .body import MAX_BODY_BYTES
 from .config import Config
 from .faults.http import FaultMiddleware
+from .requestlog import log_request
 from .state import MockState, current_state
 from .views import clients, control
-
-access_log = logging.getLogger("mockserver.access")
 
 EXPOSED_HEADERS = [
     "X-Request-Id",
@@ -32,39 +30,21 @@ def _start_timer() -> None:
 
 
 def _log_access(response: Response) -> Response:
-    """One line per request and an entry in the request log; names the caller by
-    subject, never by token or key."""
-    _record(response.status_code, g.get("injected"))
+    """One access line and one request log entry; the caller is named by subject only."""
+    ctx = g._get_current_object()  # type: ignore[attr-defined]
+    _record(response.status_code, ctx.get("injected"))
     return response
 
 
 def _record(status: int | None, injected: str | None) -> None:
-    elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    tenant = g.get("tenant") or request.headers.get("tenant") or None
-    access_log.info(
-        "%s %s %s %s %.1fms tenant=%s subject=%s request_id=%s%s",
-        request.remote_addr,
-        request.method,
-        request.path,
-        status or "dropped",
-        elapsed_ms,
-        tenant or "-",
-        g.get("subject", "-"),
+    log_request(
+        request._get_current_object(),
+        g._get_current_object(),  # type: ignore[attr-defined]
+        current_state().requests,
+        status,
+        injected,
         envelope.request_id(),
-        f" injected={injected}" if injected else "",
     )
-    if not request.path.startswith("/__mock"):
-        current_state().requests.record(
-            method=request.method,
-            path=request.path,
-            query=request.query_string.decode(),
-            status=status,
-            tenant=tenant,
-            subject=g.get("subject"),
-            request_id=envelope.request_id(),
-            injected=injected,
-            duration_ms=round(elapsed_ms, 1),
-        )
 
 
 def _on_drop(app: Flask) -> object:

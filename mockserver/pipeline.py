@@ -62,5 +62,5 @@ def add_rate_headers(response: Response) -> Response:
     """Every response that got past step 4 carries the bucket's X-RateLimit-* headers."""
     window = g.get("rate_window")
     if window is not None:
-        response.headers.update(window.headers())
+        response.headers.extend(window.headers())  # new names: no replace needed
     return response

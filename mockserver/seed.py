@@ -19,12 +19,50 @@ from .errors import ConfigError
 from .ids import EPOCH_MS, MAX_SEQUENCE, iso_millis, wall_clock_ms
 from .store import ClientStore
 
-_FIRST = ["Distribuidora", "Almacén", "Farmacia", "Ferretería", "Panadería", "Estudio",
-          "Transportes", "Óptica", "Clínica", "Bodega", "Imprenta", "Café", "Librería", "Taller"]
-_SECOND = ["del Sur", "Central", "La Esquina", "del Puerto", "Norte", "Rambla", "Sol",
-           "Los Cerros", "Horizonte", "Pocitos", "Carrasco", "Cordón", "Malvín", "Prado"]
-_STREETS = ["Bvar. Artigas", "Av. 18 de Julio", "Av. Italia", "Calle Sarandí", "Av. Brasil",
-            "Bvar. España", "Av. Rivera", "Calle Colonia", "Av. Agraciada", "Rambla Wilson"]
+_FIRST = [
+    "Distribuidora",
+    "Almacén",
+    "Farmacia",
+    "Ferretería",
+    "Panadería",
+    "Estudio",
+    "Transportes",
+    "Óptica",
+    "Clínica",
+    "Bodega",
+    "Imprenta",
+    "Café",
+    "Librería",
+    "Taller",
+]
+_SECOND = [
+    "del Sur",
+    "Central",
+    "La Esquina",
+    "del Puerto",
+    "Norte",
+    "Rambla",
+    "Sol",
+    "Los Cerros",
+    "Horizonte",
+    "Pocitos",
+    "Carrasco",
+    "Cordón",
+    "Malvín",
+    "Prado",
+]
+_STREETS = [
+    "Bvar. Artigas",
+    "Av. 18 de Julio",
+    "Av. Italia",
+    "Calle Sarandí",
+    "Av. Brasil",
+    "Bvar. España",
+    "Av. Rivera",
+    "Calle Colonia",
+    "Av. Agraciada",
+    "Rambla Wilson",
+]
 _STATUSES = ["active", "active", "active", "inactive", "prospect", "blocked"]
 
 
@@ -34,8 +72,11 @@ def fake_client(rng: random.Random, number: int) -> dict[str, Any]:
     slug = name.lower().replace(" ", "")[:20]
     client: dict[str, Any] = {"name": name, "status": rng.choice(_STATUSES)}
     if rng.random() < 0.7:
-        client |= {"business_name": f"{name} S.A.", "tax_id": f"21{rng.randrange(10**10)}",
-                   "document_type": 2}
+        client |= {
+            "business_name": f"{name} S.A.",
+            "tax_id": f"21{rng.randrange(10**10)}",
+            "document_type": 2,
+        }
         client["document"] = client["tax_id"]
     if rng.random() < 0.8:
         client["external_code"] = f"ERP-{rng.randrange(100_000)}"
@@ -47,9 +88,12 @@ def fake_client(rng: random.Random, number: int) -> dict[str, Any]:
         client["notes"] = rng.choice(["Pays at 30 days.", "Visit monthly.", "Mornings only."])
     if rng.random() < 0.9:
         client |= {
-            "street": rng.choice(_STREETS), "door_number": str(rng.randrange(100, 4000)),
-            "zip_code": str(rng.randrange(11000, 11900)), "country_id": "1",
-            "department_id": "10", "latitude": round(-34.9 + rng.uniform(-0.1, 0.1), 6),
+            "street": rng.choice(_STREETS),
+            "door_number": str(rng.randrange(100, 4000)),
+            "zip_code": str(rng.randrange(11000, 11900)),
+            "country_id": "1",
+            "department_id": "10",
+            "latitude": round(-34.9 + rng.uniform(-0.1, 0.1), 6),
             "longitude": round(-56.16 + rng.uniform(-0.2, 0.2), 6),
         }
     return client
@@ -92,8 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mockserver.seed: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.db}: added {args.count} clients, {total} in all "
-          f"({time.perf_counter() - started:.1f} s)")
+    print(
+        f"{args.db}: added {args.count} clients, {total} in all "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
     return 0
 
 
