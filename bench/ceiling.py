@@ -13,8 +13,9 @@ BODY = b'{"success":true,"data":{"id":"982710394857200005"}}'
 
 def bare(environ, start_response):
     environ["wsgi.input"].read()
-    start_response("201 Created", [("Content-Type", "application/json"),
-                                   ("Content-Length", str(len(BODY)))])
+    start_response(
+        "201 Created", [("Content-Type", "application/json"), ("Content-Length", str(len(BODY)))]
+    )
     return [BODY]
 
 

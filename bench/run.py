@@ -27,14 +27,28 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
-HEADERS = {"Authorization": "Bearer dev-token", "X-API-Key": "dev-api-key", "tenant": "demo",
-           "Content-Type": "application/json"}
-PAGE_BODY = {"name": "Regional Distributors", "business_name": "Regional Distributors S.A.",
-             "tax_id": "219900005018", "email": "info@regionaldist.com",
-             "phone": "+59821009876", "street": "Bvar. Artigas", "door_number": "567",
-             "country_id": "1", "department_id": "10"}
-UPDATE_BODY = {"email": "new-info@regionaldist.com", "phone": "+59821005555",
-               "notes": "Updated primary contact"}
+HEADERS = {
+    "Authorization": "Bearer dev-token",
+    "X-API-Key": "dev-api-key",
+    "tenant": "demo",
+    "Content-Type": "application/json",
+}
+PAGE_BODY = {
+    "name": "Regional Distributors",
+    "business_name": "Regional Distributors S.A.",
+    "tax_id": "219900005018",
+    "email": "info@regionaldist.com",
+    "phone": "+59821009876",
+    "street": "Bvar. Artigas",
+    "door_number": "567",
+    "country_id": "1",
+    "department_id": "10",
+}
+UPDATE_BODY = {
+    "email": "new-info@regionaldist.com",
+    "phone": "+59821005555",
+    "notes": "Updated primary contact",
+}
 DEMO_ID = "685640214290370560"
 
 
@@ -88,14 +102,20 @@ def run_wrk(wrk: str, url: str, method: str, body: dict | None, duration: int) -
     try:
         out = subprocess.run(
             [wrk, "-t1", "-c16", f"-d{duration}s", "--latency", "-s", script.name, url],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(script.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": _latency(out, "50%"), "p99": _latency(out, "99%"),
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+    return {
+        "rps": rps,
+        "p50": _latency(out, "50%"),
+        "p99": _latency(out, "99%"),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
 
 
 def _latency(out: str, label: str) -> float:
@@ -104,8 +124,7 @@ def _latency(out: str, label: str) -> float:
 
 
 def start(args: list[str], health: str) -> tuple[subprocess.Popen, float]:
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               cwd=ROOT)
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     return process, wait_until_up(health, process)
 
 
@@ -116,11 +135,14 @@ def stop(process: subprocess.Popen) -> None:
 
 def bench_ceiling(wrk: str, duration: int, threads: int, flavour: list[str]) -> dict:
     port = free_port()
-    process, startup = start([PY, str(HERE / "ceiling.py"), str(port), str(threads), *flavour],
-                             f"http://127.0.0.1:{port}/__mock/health")
+    process, startup = start(
+        [PY, str(HERE / "ceiling.py"), str(port), str(threads), *flavour],
+        f"http://127.0.0.1:{port}/__mock/health",
+    )
     try:
-        result = run_wrk(wrk, f"http://127.0.0.1:{port}/apidev/v1/clients", "POST", PAGE_BODY,
-                         duration)
+        result = run_wrk(
+            wrk, f"http://127.0.0.1:{port}/apidev/v1/clients", "POST", PAGE_BODY, duration
+        )
     finally:
         stop(process)
     return result | {"startup": startup}
@@ -129,8 +151,20 @@ def bench_ceiling(wrk: str, duration: int, threads: int, flavour: list[str]) -> 
 def bench_mock(wrk: str, duration: int, threads: int, db: Path) -> dict:
     port = free_port()
     process, startup = start(
-        [PY, "run_mock.py", "--port", str(port), "--db", str(db), "--threads", str(threads),
-         "--rate-limit", "100000000/minute", "--log-level", "WARNING"],
+        [
+            PY,
+            "run_mock.py",
+            "--port",
+            str(port),
+            "--db",
+            str(db),
+            "--threads",
+            str(threads),
+            "--rate-limit",
+            "100000000/minute",
+            "--log-level",
+            "WARNING",
+        ],
         f"http://127.0.0.1:{port}/__mock/health",
     )
     base = f"http://127.0.0.1:{port}/apidev/v1/clients"
@@ -146,23 +180,46 @@ def bench_mock(wrk: str, duration: int, threads: int, db: Path) -> dict:
     return {"endpoints": results, "startup": startup, "rss": rss}
 
 
+def in_process_start() -> float:
+    """App factory + waitress on port 0 to first answer, as the pytest fixture does it
+    (imports done beforehand, as they are in a test session); the median of 5."""
+    sys.path.insert(0, str(ROOT))
+    from mockserver.testing import MockServer
+
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        mock = MockServer().start()
+        urllib.request.urlopen(mock.url + "/__mock/health", timeout=5).read()
+        times.append(time.perf_counter() - started)
+        mock.stop()
+    return sorted(times)[2]
+
+
 def seeded_db(folder: Path, records: int) -> Path:
     db = folder / f"seeded-{records}.json"
     subprocess.run([PY, "run_mock.py", "--help"], cwd=ROOT, capture_output=True, check=True)
     # Fixtures first (so the benchmark's update/get id exists), then the bulk.
-    process, _ = start([PY, "run_mock.py", "--port", str(port := free_port()), "--db", str(db)],
-                       f"http://127.0.0.1:{port}/__mock/health")
+    process, _ = start(
+        [PY, "run_mock.py", "--port", str(port := free_port()), "--db", str(db)],
+        f"http://127.0.0.1:{port}/__mock/health",
+    )
     stop(process)
     started = time.perf_counter()
-    subprocess.run([PY, "-m", "mockserver.seed", "--db", str(db), "--count", str(records)],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [PY, "-m", "mockserver.seed", "--db", str(db), "--count", str(records)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     print(f"seeded {records} clients in {time.perf_counter() - started:.1f} s", flush=True)
     return db
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--records", type=int, default=100_000, help="clients for the big run")
     parser.add_argument("--threads", type=int, default=16, help="waitress threads (all servers)")
@@ -176,6 +233,10 @@ def main() -> None:
         empty = bench_mock(wrk, args.duration, args.threads, folder / "empty.json")
         big = bench_mock(wrk, args.duration, args.threads, seeded_db(folder, args.records))
         report(ceiling, flask, empty, big, args.records)
+        print(
+            f"{'in-process start to first answer (< 100 ms)':<48}"
+            f"{in_process_start() * 1000:>6.0f} ms"
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -189,14 +250,18 @@ def platform_line() -> str:
 def report(ceiling: dict, flask: dict, empty: dict, big: dict, records: int) -> None:
     top = ceiling["rps"]
     print()
-    print(f"{'server / endpoint':<34}{'req/s':>9}{'x ceiling':>10}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'non-2xx':>9}")
+    print(
+        f"{'server / endpoint':<34}{'req/s':>9}{'x ceiling':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'non-2xx':>9}"
+    )
     rows = [("bare WSGI on waitress (ceiling)", ceiling), ("minimal Flask route", flask)]
     for label, result in (("empty store", empty), (f"{records:,} stored", big)):
         rows += [(f"mock {name}, {label}", r) for name, r in result["endpoints"].items()]
     for label, r in rows:
-        print(f"{label:<34}{r['rps']:>9.0f}{r['rps'] / top:>10.3f}{r['p50']:>9.2f}"
-              f"{r['p99']:>9.2f}{r['errors']:>9}")
+        print(
+            f"{label:<34}{r['rps']:>9.0f}{r['rps'] / top:>10.3f}{r['p50']:>9.2f}"
+            f"{r['p99']:>9.2f}{r['errors']:>9}"
+        )
     print()
     create0, create1 = empty["endpoints"]["create"], big["endpoints"]["create"]
     checks = [
@@ -211,12 +276,16 @@ def report(ceiling: dict, flask: dict, empty: dict, big: dict, records: int) -> 
     ]
     for label, value in checks:
         print(f"{label:<48}{value:>8.2f}")
-    print(f"{'start-up, ceiling / Flask / empty / ' + f'{records:,}':<48}"
-          f"{ceiling['startup'] * 1000:>6.0f} / {flask['startup'] * 1000:.0f} / "
-          f"{empty['startup'] * 1000:.0f} / {big['startup'] * 1000:.0f} ms "
-          f"(<= 1000 at {records:,})")
-    print(f"{'peak RSS, empty / ' + f'{records:,}':<48}{empty['rss']:>6.0f} / "
-          f"{big['rss']:.0f} MiB (<= 250 at {records:,})")
+    print(
+        f"{'start-up, ceiling / Flask / empty / ' + f'{records:,}':<48}"
+        f"{ceiling['startup'] * 1000:>6.0f} / {flask['startup'] * 1000:.0f} / "
+        f"{empty['startup'] * 1000:.0f} / {big['startup'] * 1000:.0f} ms "
+        f"(<= 1000 at {records:,})"
+    )
+    print(
+        f"{'peak RSS, empty / ' + f'{records:,}':<48}{empty['rss']:>6.0f} / "
+        f"{big['rss']:.0f} MiB (<= 250 at {records:,})"
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_cors import CORS
@@ -31,15 +33,14 @@ def _start_timer() -> None:
 
 def _log_access(response: Response) -> Response:
     """One access line and one request log entry; the caller is named by subject only."""
-    ctx = g._get_current_object()  # type: ignore[attr-defined]
-    _record(response.status_code, ctx.get("injected"))
+    _record(response.status_code, g.get("injected"))
     return response
 
 
 def _record(status: int | None, injected: str | None) -> None:
     log_request(
-        request._get_current_object(),
-        g._get_current_object(),  # type: ignore[attr-defined]
+        request._get_current_object(),  # type: ignore[attr-defined]
+        g._get_current_object(),
         current_state().requests,
         status,
         injected,
@@ -47,8 +48,8 @@ def _record(status: int | None, injected: str | None) -> None:
     )
 
 
-def _on_drop(app: Flask) -> object:
-    def record(environ: dict, label: str) -> None:
+def _on_drop(app: Flask) -> Callable[[dict[str, Any], str], None]:
+    def record(environ: dict[str, Any], label: str) -> None:
         with app.request_context(environ):
             _record(None, label)
 
@@ -65,7 +66,10 @@ def _cors(app: Flask) -> None:
     cors_hook = app.after_request_funcs[None].pop()
 
     def cors_when_cross_origin(response: Response) -> Response:
-        return cors_hook(response) if "Origin" in request.headers else response
+        if "Origin" not in request.headers:
+            return response
+        patched: Response = cors_hook(response)  # type: ignore[assignment]
+        return patched
 
     app.after_request(cors_when_cross_origin)
 

@@ -24,7 +24,8 @@ def _record(path: Path, index: int, raw: Any) -> tuple[int, dict[str, Any]]:
     where = f"{path}: record {index}"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected an object")
-    client_id = parse_id(raw.get("id")) if isinstance(raw.get("id"), str) else None
+    raw_id = raw.get("id")
+    client_id = parse_id(raw_id) if isinstance(raw_id, str) else None
     if client_id is None:
         raise ConfigError(f"{where}: 'id' must be a snowflake id as a string")
     for key in ("tenant", "created_at", "updated_at"):
@@ -34,7 +35,8 @@ def _record(path: Path, index: int, raw: Any) -> tuple[int, dict[str, Any]]:
     try:
         fields = _CREATE.load(body)
     except ValidationError as exc:
-        field, messages = next(iter(exc.normalized_messages().items()))
+        errors = exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages}
+        field, messages = next(iter(errors.items()))
         raise ConfigError(f"{where}: field '{field}': {messages[0]}") from None
     doc: dict[str, Any] = {"tenant": raw["tenant"]}
     doc.update((key, value) for key, value in fields.items() if value is not None)

@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from .model import FIELDS, RANGES, FieldSpec
 
 
-class StrictNumber(fields.Field):
+class StrictNumber(fields.Field[Any]):
     """A JSON number, never a string or boolean, always finite."""
 
     default_error_messages = {  # noqa: RUF012 (marshmallow's own convention)
@@ -50,7 +50,7 @@ def not_blank(value: str) -> None:
         raise ValidationError("Must contain at least one non-blank character.")
 
 
-def _field(spec: FieldSpec, creating: bool) -> fields.Field:
+def _field(spec: FieldSpec, creating: bool) -> fields.Field[Any]:
     """Build one body field; `name` is required on create and never null."""
     is_name = spec.name == "name"
     options: dict[str, Any] = {
@@ -78,7 +78,7 @@ ClientUpdateSchema = _body_schema("ClientUpdate", creating=False)
 _DIGITS = re.compile(r"[0-9]{1,9}")
 
 
-class QueryInteger(fields.Field):
+class QueryInteger(fields.Field[Any]):
     """A query-string integer written in plain digits (no sign, no spaces, no `1.0`)."""
 
     default_error_messages = {"invalid": "Not a valid integer."}  # noqa: RUF012

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,7 +19,7 @@ class RequestView:
 
     method: str
     path: str
-    headers: Mapping[str, str]
+    headers: Any  # werkzeug Headers: case-insensitive .get
     tenant: str | None
     body: Callable[[], Any]  # parsed JSON body or None, read only when a rule asks
 

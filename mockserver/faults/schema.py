@@ -32,7 +32,7 @@ def _compiles(pattern: str) -> None:
         raise ValidationError(f"Not a valid regular expression: {exc}.") from None
 
 
-class MethodsField(fields.Field):
+class MethodsField(fields.Field[Any]):
     """`"POST"` or `["POST", "PUT"]`, upper-cased."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
@@ -46,10 +46,12 @@ class MethodsField(fields.Field):
         return methods
 
 
-class DelayField(fields.Field):
+class DelayField(fields.Field[Any]):
     """`500` (ms) or `{"min": 300, "max": 1200}`."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> tuple[int, int]:
         if isinstance(value, int) and not isinstance(value, bool):
             low = high = value
         elif isinstance(value, dict) and set(value) == {"min", "max"}:

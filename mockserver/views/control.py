@@ -95,7 +95,7 @@ def switch_scenario() -> Response:
         raise ValidationFailed(details=details)
     faults = current_state().faults
     if name is None:
-        faults.clear_tenant(tenant)
+        faults.clear_tenant(str(tenant))
     else:
         faults.switch(name, tenant)
     return success(faults.active(), meta={})
