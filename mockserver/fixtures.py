@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from .errors import ConfigError
 from .ids import parse_id
 from .schemas import ClientCreateSchema
+from .store import new_doc
 
 _CREATE = ClientCreateSchema()
 _ENVELOPE_KEYS = {"id", "tenant", "created_at", "updated_at"}
@@ -38,10 +39,9 @@ def _record(path: Path, index: int, raw: Any) -> tuple[int, dict[str, Any]]:
         errors = exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages}
         field, messages = next(iter(errors.items()))
         raise ConfigError(f"{where}: field '{field}': {messages[0]}") from None
-    doc: dict[str, Any] = {"tenant": raw["tenant"]}
-    doc.update((key, value) for key, value in fields.items() if value is not None)
-    doc["created_at"], doc["updated_at"] = raw["created_at"], raw["updated_at"]
-    return client_id, doc
+    return client_id, new_doc(
+        client_id, raw["tenant"], fields, raw["created_at"], raw["updated_at"]
+    )
 
 
 def load_clients(folder: Path) -> list[tuple[int, dict[str, Any]]]:

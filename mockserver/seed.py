@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .ids import EPOCH_MS, MAX_SEQUENCE, iso_millis, wall_clock_ms
-from .store import ClientStore
+from .store import ClientStore, new_doc
 
 _FIRST = [
     "Distribuidora",
@@ -112,9 +112,10 @@ def seed(db: Path, count: int, tenants: Sequence[str], seed_value: int = 1) -> i
             ms = start_ms + number * step
             client_id = (ms << 22) | (1 << 12) | (number & MAX_SEQUENCE)
             stamp = iso_millis(ms + EPOCH_MS)
-            doc = {"tenant": tenants[number % len(tenants)], **fake_client(rng, number)}
-            doc["created_at"] = doc["updated_at"] = stamp
-            docs.append((client_id, doc))
+            tenant = tenants[number % len(tenants)]
+            docs.append(
+                (client_id, new_doc(client_id, tenant, fake_client(rng, number), stamp, stamp))
+            )
         store.replace_all(docs)
         return len(store)
     finally:

@@ -165,6 +165,12 @@ def test_broken_start_scenario_is_one_line(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "no scenario named 'nah'" in unknown.stderr
 
 
+def test_unverified_jwt_mode_warns_loudly_at_start(tmp_path: Path) -> None:
+    with running("--db", str(tmp_path / "db.json"), "--accept-unverified-jwt") as (_, lines):
+        warnings = [line for line in lines if "WARNING" in line]
+        assert any("JWT signatures are NOT checked" in line for line in warnings)
+
+
 def test_help_lists_every_flag_and_env_var() -> None:
     result = run_to_exit("--help")
     assert result.returncode == 0

@@ -17,6 +17,7 @@ from tinydb.table import Document
 
 from mockserver.errors import ConfigError, NotFound
 from mockserver.ids import SnowflakeGenerator
+from mockserver.model import FIELD_NAMES
 from mockserver.store import ClientStore
 
 HERE = Path(__file__).parent
@@ -238,3 +239,17 @@ def test_a_damaged_document_line_names_the_client(tmp_path: Path) -> None:
     path.write_text(text)
     with pytest.raises(ConfigError, match=rf"db\.json: client {client_id} is not valid JSON"):
         ClientStore(path)
+
+
+def test_the_stored_record_has_id_tenant_every_field_and_timestamps(tmp_path: Path) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    store = ClientStore(path)
+    client_id = new_client(store, ids, email="a@b.c")
+    store.update("demo", str(client_id), {"email": None}, now="2026-01-02T00:00:00.000Z")
+    store.close()
+    with TinyDB(path) as db:
+        stored = db.table("clients").get(doc_id=client_id)
+    assert list(stored) == ["id", "tenant", *FIELD_NAMES, "created_at", "updated_at"]
+    assert stored["id"] == str(client_id) and stored["tenant"] == "demo"
+    assert stored["email"] is None and stored["name"] == "A"
+    assert stored["updated_at"] == "2026-01-02T00:00:00.000Z"

@@ -40,6 +40,15 @@ Doc = dict[str, Any]
 Record = tuple[str, bytes]  # (tenant, the stored document as JSON)
 
 
+def new_doc(client_id: int, tenant: str, fields: Doc, created: str, updated: str) -> Doc:
+    """The stored record: id, tenant, every field (null when unset), timestamps."""
+    doc: Doc = {"id": str(client_id), "tenant": tenant}
+    for name in FIELD_NAMES:
+        doc[name] = fields.get(name)
+    doc["created_at"], doc["updated_at"] = created, updated
+    return doc
+
+
 def public_view(client_id: int, doc: Doc) -> Doc:
     """Return the API representation: id, every field (null when unset), timestamps."""
     view: Doc = {"id": str(client_id)}
@@ -166,9 +175,7 @@ class ClientStore:
 
     def create(self, tenant: str, client_id: int, fields: Doc, now: str, created: str) -> Doc:
         """Store a new client; return it once it is on disk."""
-        doc: Doc = {"tenant": tenant}
-        doc.update((name, value) for name, value in fields.items() if value is not None)
-        doc["created_at"], doc["updated_at"] = created, now
+        doc = new_doc(client_id, tenant, fields, created, now)
         raw = encode(doc)
         with self._lock:
             if client_id in self._records:
@@ -185,11 +192,7 @@ class ClientStore:
         with self._lock:
             client_id, old = self._find(tenant, client_id_text)
             doc = json.loads(old)
-            for name, value in fields.items():
-                if value is None:
-                    doc.pop(name, None)
-                else:
-                    doc[name] = value
+            doc.update(fields)  # None clears a field: it is stored as null
             doc["updated_at"] = now
             raw = encode(doc)
             self._records[client_id] = (tenant, raw)
