@@ -93,3 +93,20 @@ def test_ids_are_strings_and_increase_over_http(mock: MockServer) -> None:
     ids = [call(mock, "POST", CLIENTS, {"name": "A"}).json()["data"]["id"] for _ in range(5)]
     assert all(isinstance(i, str) for i in ids)
     assert [int(i) for i in ids] == sorted(int(i) for i in ids) and len(set(ids)) == 5
+
+
+def test_a_restarted_mock_stays_above_every_id_it_ever_stored(tmp_path) -> None:
+    """Even when the clock is behind the stored ids (it moved back), and after a reset."""
+    from mockserver.store import ClientStore
+
+    db = tmp_path / "db.json"
+    with MockServer(db=db) as first:
+        first.reset()
+    store = ClientStore(db)
+    future = SnowflakeGenerator().next_id() + (3_600_000 << 22)  # an hour ahead of the clock
+    store.create("demo", future, {"name": "From the future"}, now="x", created="x")
+    store.close()
+    with MockServer(db=db) as second:
+        second.reset()  # the fixtures come back, the high-water mark stays
+        new_id = call(second, "POST", CLIENTS, {"name": "A"}).json()["data"]["id"]
+        assert int(new_id) > future

@@ -191,6 +191,23 @@ def test_forced_response_by_query_parameter_is_stripped(mock: MockServer) -> Non
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("rate_limited", "RATE_LIMITED"),
+        ("429", "RATE_LIMITED"),
+        ("403", "FORBIDDEN"),
+        ("400", "BAD_REQUEST"),
+    ],
+)
+def test_forced_response_accepts_any_case_and_http_statuses(
+    mock: MockServer, value: str, code: str
+) -> None:
+    response = call(mock, "GET", CLIENTS, headers={"X-Mock-Response": value})
+    assert_error(response, STATUS[code], code)
+    assert response.headers["X-Mock-Injected"] == f"X-Mock-Response#{code}"
+
+
 def test_unknown_forced_code_is_400(mock: MockServer) -> None:
     assert_error(
         call(mock, "GET", CLIENTS, headers={"X-Mock-Response": "TEAPOT"}),

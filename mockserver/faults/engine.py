@@ -23,6 +23,14 @@ from .schema import ScenarioSchema, first_error
 
 log = logging.getLogger("mockserver.scenarios")
 
+BY_STATUS = {
+    "400": "BAD_REQUEST",
+    "401": "UNAUTHORIZED",
+    "403": "FORBIDDEN",
+    "404": "NOT_FOUND",
+    "429": "RATE_LIMITED",
+    "500": "INTERNAL_ERROR",
+}
 DEFAULT = Scenario("default", "Faithful: nothing injected.", (), {"rules": []})
 RELOAD_CHECK_SECONDS = 0.5
 _SCHEMA = ScenarioSchema()
@@ -192,8 +200,10 @@ class FaultEngine:
             "tenants": {t: a.scenario.name for t, a in sorted(self._tenants.items())},
         }
 
-    def forced(self, code: str) -> Decision:
-        """The per-request `X-Mock-Response: CODE` override."""
+    def forced(self, value: str) -> Decision:
+        """The per-request `X-Mock-Response: CODE` override; a code name in any case, or
+        its HTTP status (400 means BAD_REQUEST)."""
+        code = BY_STATUS.get(value, value.upper())
         if code not in PAGE_CODES:
             raise BadRequest(
                 f"X-Mock-Response must be one of {', '.join(PAGE_CODES)}.",
