@@ -26,23 +26,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+from mockserver.model import PAGE_CREATE_EXAMPLE as PAGE_BODY  # noqa: E402
+
 PY = sys.executable
 HEADERS = {
     "Authorization": "Bearer dev-token",
     "X-API-Key": "dev-api-key",
     "tenant": "demo",
     "Content-Type": "application/json",
-}
-PAGE_BODY = {
-    "name": "Regional Distributors",
-    "business_name": "Regional Distributors S.A.",
-    "tax_id": "219900005018",
-    "email": "info@regionaldist.com",
-    "phone": "+59821009876",
-    "street": "Bvar. Artigas",
-    "door_number": "567",
-    "country_id": "1",
-    "department_id": "10",
 }
 UPDATE_BODY = {
     "email": "new-info@regionaldist.com",
@@ -183,7 +175,6 @@ def bench_mock(wrk: str, duration: int, threads: int, db: Path) -> dict:
 def in_process_start() -> float:
     """App factory + waitress on port 0 to first answer, as the pytest fixture does it
     (imports done beforehand, as they are in a test session); the median of 5."""
-    sys.path.insert(0, str(ROOT))
     from mockserver.testing import MockServer
 
     times = []

@@ -6,7 +6,6 @@ Plain Python (no Flask). Messages say which credential failed and why, never its
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 import warnings
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
-from .errors import ConfigError, Forbidden, Unauthorized
+from .errors import ConfigError, Forbidden, Unauthorized, read_json_file
 
 ALL_TENANTS = "*"
 
@@ -80,12 +79,7 @@ def load_credentials(
     path: Path, jwt_secret: str | None = None, accept_unverified_jwt: bool = False
 ) -> Credentials:
     """Read the auth fixture; any problem is one ConfigError line naming the file."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: auth fixture file not found") from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    raw = read_json_file(path, "auth fixture")
     try:
         if not isinstance(raw, dict):
             raise ValueError("expected an object with api_keys, tokens and jwt_secret")

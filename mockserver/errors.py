@@ -6,6 +6,8 @@ and one handler in `envelope.py` turns any of them into the error envelope.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 
@@ -101,3 +103,13 @@ PAGE_CODES = (
 
 class ConfigError(Exception):
     """A bad config, fixture, scenario or DB file: one line naming the file and the problem."""
+
+
+def read_json_file(path: Path, kind: str) -> Any:
+    """Parse a config, fixture or scenario file; a problem is one line naming the file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {kind} file not found") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None

@@ -6,13 +6,12 @@ hold a client the API itself would have refused.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError
 
-from .errors import ConfigError
+from .errors import ConfigError, read_json_file
 from .ids import parse_id
 from .schemas import ClientCreateSchema
 from .store import new_doc
@@ -47,12 +46,7 @@ def _record(path: Path, index: int, raw: Any) -> tuple[int, dict[str, Any]]:
 def load_clients(folder: Path) -> list[tuple[int, dict[str, Any]]]:
     """Read `clients.json` of a fixtures folder; any problem is one ConfigError line."""
     path = folder / "clients.json"
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: fixture file not found") from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    raw = read_json_file(path, "fixture")
     records = raw.get("clients") if isinstance(raw, dict) else None
     if not isinstance(records, list):
         raise ConfigError(f"{path}: expected an object with a list 'clients'")

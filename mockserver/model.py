@@ -52,3 +52,16 @@ RANGES: Final[dict[str, tuple[float, float]]] = {
 
 WRITE_PERMISSION: Final = "APICLI_CLIENTS_WRITE"
 READ_PERMISSION: Final = "APICLI_CLIENTS_READ"
+
+#: The create example of the real API's page, for the README, the tests and the benchmark.
+PAGE_CREATE_EXAMPLE: Final[dict[str, str]] = {
+    "name": "Regional Distributors",
+    "business_name": "Regional Distributors S.A.",
+    "tax_id": "219900005018",
+    "email": "info@regionaldist.com",
+    "phone": "+59821009876",
+    "street": "Bvar. Artigas",
+    "door_number": "567",
+    "country_id": "1",
+    "department_id": "10",
+}

@@ -9,23 +9,14 @@ from typing import Any
 import requests
 import requests.structures
 
+from mockserver.model import PAGE_CREATE_EXAMPLE
 from mockserver.testing import MockServer
 
 CLIENTS = "/apidev/v1/clients"
 DEMO_ID = "685640214290370560"  # first fixture client, tenant demo
 OTHER_ID = "744339725636079651"  # last fixture client, tenant other
 
-PAGE_CREATE_BODY = {
-    "name": "Regional Distributors",
-    "business_name": "Regional Distributors S.A.",
-    "tax_id": "219900005018",
-    "email": "info@regionaldist.com",
-    "phone": "+59821009876",
-    "street": "Bvar. Artigas",
-    "door_number": "567",
-    "country_id": "1",
-    "department_id": "10",
-}
+PAGE_CREATE_BODY = PAGE_CREATE_EXAMPLE
 
 
 class Reply:

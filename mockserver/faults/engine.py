@@ -6,7 +6,6 @@ reset) starts its every/times/after counters and seeded random sequences afresh.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -17,7 +16,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from ..errors import PAGE_CODES, BadRequest, ConfigError, NotFound
+from ..errors import PAGE_CODES, BadRequest, ConfigError, NotFound, read_json_file
 from .rules import InjectError, Outcome, RequestView, Scenario, build_rule
 from .schema import ScenarioSchema, first_error
 
@@ -38,10 +37,7 @@ _SCHEMA = ScenarioSchema()
 
 def load_scenario(path: Path) -> Scenario:
     """Parse and check one file; any problem is one ConfigError line naming file and field."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    raw = read_json_file(path, "scenario")
     try:
         spec = _SCHEMA.load(raw)
     except ValidationError as exc:
