@@ -31,12 +31,6 @@ def _start_timer() -> None:
     g.started = time.perf_counter()
 
 
-def _log_access(response: Response) -> Response:
-    """One access line and one request log entry; the caller is named by subject only."""
-    _record(response.status_code, g.get("injected"))
-    return response
-
-
 def _record(status: int | None, injected: str | None) -> None:
     log_request(
         request._get_current_object(),  # type: ignore[attr-defined]
@@ -56,22 +50,28 @@ def _on_drop(app: Flask) -> Callable[[dict[str, Any], str], None]:
     return record
 
 
-def _cors(app: Flask) -> None:
-    """Open CORS for browser apps on other ports, through flask-cors.
+def _cors(app: Flask) -> Callable[[Response], Response]:
+    """Set up flask-cors (open CORS for browser apps on other ports); return its hook.
 
-    Its hook runs only for requests that carry an Origin (every cross-origin call and
-    preflight does): for the others it would add nothing and cost ~10% of a request.
+    The app's own after-request hook calls it only for requests that carry an Origin
+    (every cross-origin call and preflight does): for the others it would add nothing and
+    cost ~10% of a request.
     """
     CORS(app, expose_headers=EXPOSED_HEADERS, max_age=600, intercept_exceptions=False)
-    cors_hook = app.after_request_funcs[None].pop()
+    hook: Callable[[Response], Response] = app.after_request_funcs[None].pop()  # type: ignore[assignment]
+    return hook
 
-    def cors_when_cross_origin(response: Response) -> Response:
-        if "Origin" not in request.headers:
-            return response
-        patched: Response = cors_hook(response)  # type: ignore[assignment]
-        return patched
 
-    app.after_request(cors_when_cross_origin)
+def _finisher(cors_hook: Callable[[Response], Response]) -> Callable[[Response], Response]:
+    def finish(response: Response) -> Response:
+        """Every response: its request id, CORS when cross-origin, the access/request log."""
+        envelope.stamp_request_id(response)
+        if "Origin" in request.headers:
+            response = cors_hook(response)
+        _record(response.status_code, g.get("injected"))
+        return response
+
+    return finish
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -83,8 +83,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["mockserver"] = MockState.build(config)
     app.before_request(_start_timer)
     envelope.init_app(app)
-    app.after_request(_log_access)
-    _cors(app)
+    app.after_request(_finisher(_cors(app)))
     app.register_blueprint(clients.bp)
     app.register_blueprint(control.bp)
     app.extensions["mockserver"].rate_limits.init_app(app)

@@ -45,8 +45,11 @@ def request_id() -> str:
     return current
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder, not one per response
+
+
 def json_response(payload: Any, status: int, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":"))
+    body = _ENCODER.encode(payload)
     response = Response(body, status=status, mimetype="application/json")
     if headers:
         response.headers.update(headers)
@@ -93,7 +96,8 @@ def _handle_unexpected(exc: Exception) -> Response:
     return error_response(InternalError())
 
 
-def _stamp_request_id(response: Response) -> Response:
+def stamp_request_id(response: Response) -> Response:
+    """Every response carries its request id (called by the app's one after-request hook)."""
     response.headers["X-Request-Id"] = request_id()
     return response
 
@@ -102,4 +106,3 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(MockError, _handle_mock_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)
-    app.after_request(_stamp_request_id)

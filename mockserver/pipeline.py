@@ -12,7 +12,7 @@ from werkzeug.datastructures import Headers
 
 from .auth import authenticate, authorize
 from .errors import BadRequest
-from .faults.http import inject
+from .faults.http import inject, mark_injected
 from .model import READ_PERMISSION, WRITE_PERMISSION
 from .state import current_state
 
@@ -58,9 +58,11 @@ def check_request() -> Response | None:
     return None
 
 
-def add_rate_headers(response: Response) -> Response:
-    """Every response that got past step 4 carries the bucket's X-RateLimit-* headers."""
-    window = g.get("rate_window")
+def finish_response(response: Response) -> Response:
+    """An API answer that got past step 4 carries the bucket's X-RateLimit-* headers; an
+    injected one says so in X-Mock-Injected."""
+    ctx = g._get_current_object()
+    window = ctx.get("rate_window")
     if window is not None:
         response.headers.extend(window.headers())  # new names: no replace needed
-    return response
+    return mark_injected(response, ctx.get("injected"))

@@ -9,6 +9,7 @@ in one place, and the headers are written here: flask-limiter's Retry-After trun
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
@@ -21,6 +22,13 @@ from limits import RateLimitItem, parse
 from .errors import RateLimited
 
 _UNITS = {"second": "sec", "minute": "min", "hour": "hour", "day": "day", "month": "month"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _bucket(tenant: str, api_key: str) -> str:
+    """The counter's key: a hash, since the API key is a secret and must not sit in the
+    limiter's storage in plain text (cached: the same few pairs come again and again)."""
+    return hashlib.sha256(f"{tenant}\0{api_key}".encode()).hexdigest()[:32]
 
 
 def parse_spec(spec: str) -> RateLimitItem | None:
@@ -80,8 +88,7 @@ class RateLimits:
         """Count one request; raise RateLimited (with its headers) when over the limit."""
         if self.item is None:
             return None
-        # Hash the bucket key: the API key is a secret and must not sit in plain text.
-        bucket = hashlib.sha256(f"{tenant}\0{api_key}".encode()).hexdigest()[:32]
+        bucket = _bucket(tenant, api_key)
         strategy = self._limiter.limiter
         allowed = strategy.hit(self.item, bucket, endpoint)
         reset_at, remaining = strategy.get_window_stats(self.item, bucket, endpoint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import threading
 import time
 
@@ -45,3 +46,13 @@ def test_two_mocks_in_one_process_share_nothing() -> None:
             connection.close()
         assert len(first.state.store) == 37 and len(second.state.store) == 37
         assert first.state.store is not second.state.store
+
+
+def test_an_empty_store_without_fixtures() -> None:
+    with MockServer(seed_fixtures=False) as mock:
+        connection = http.client.HTTPConnection("127.0.0.1", mock.port, timeout=5)
+        connection.request("GET", "/__mock/health")
+        response = connection.getresponse()
+        assert response.status == 200
+        assert json.loads(response.read())["data"]["clients"] == 0
+        connection.close()

@@ -88,8 +88,8 @@ def _truncated(outcome: Fault) -> Response:
     return response
 
 
-def add_injected_header(response: Response) -> Response:
-    label = g.get("injected")
+def mark_injected(response: Response, label: str | None) -> Response:
+    """Label an injected answer, so nobody mistakes it for a bug."""
     if label:
         response.headers["X-Mock-Injected"] = label
     return response

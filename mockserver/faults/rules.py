@@ -10,11 +10,10 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class RequestView:
+class RequestView(NamedTuple):
     """What a rule may look at, taken before any check runs."""
 
     method: str

@@ -173,8 +173,8 @@ class ClientStore:
 
     # -- writes --------------------------------------------------------------------
 
-    def create(self, tenant: str, client_id: int, fields: Doc, now: str, created: str) -> Doc:
-        """Store a new client; return it once it is on disk."""
+    def create(self, tenant: str, client_id: int, fields: Doc, now: str, created: str) -> str:
+        """Store a new client; return its id once it is on disk."""
         doc = new_doc(client_id, tenant, fields, created, now)
         raw = encode(doc)
         with self._lock:
@@ -185,10 +185,10 @@ class ClientStore:
             self.high_water = max(self.high_water, client_id)
             ticket = self._append(client_id, raw)
         self._after_write(ticket)
-        return public_view(client_id, doc)
+        return str(client_id)
 
-    def update(self, tenant: str, client_id_text: str, fields: Doc, now: str) -> Doc:
-        """Change only the given fields (None clears one); return the client once on disk."""
+    def update(self, tenant: str, client_id_text: str, fields: Doc, now: str) -> str:
+        """Change only the given fields (None clears one); return the id once on disk."""
         with self._lock:
             client_id, old = self._find(tenant, client_id_text)
             doc = json.loads(old)
@@ -198,7 +198,7 @@ class ClientStore:
             self._records[client_id] = (tenant, raw)
             ticket = self._append(client_id, raw)
         self._after_write(ticket)
-        return public_view(client_id, doc)
+        return str(client_id)
 
     def _append(self, client_id: int, raw: bytes) -> int:
         self._seq += 1

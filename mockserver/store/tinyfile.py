@@ -28,8 +28,11 @@ _DOC_LINE = re.compile(rb'^"([0-9]+)": (\{.*\}),?$')
 Documents = dict[str, dict[str, bytes]]  # table -> doc id -> the document's JSON
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder, not one per call
+
+
 def encode(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
+    return _ENCODER.encode(value).encode()
 
 
 class AtomicJSONStorage(Storage):

@@ -7,16 +7,14 @@ from flask import Blueprint, Response, g, request
 from ..body import load_body
 from ..envelope import success
 from ..errors import ValidationFailed
-from ..faults.http import add_injected_header
 from ..ids import id_millis, iso_millis
-from ..pipeline import add_rate_headers, check_request
+from ..pipeline import check_request, finish_response
 from ..schemas import ClientCreateSchema, ClientUpdateSchema, ListQuerySchema, error_details
 from ..state import current_state
 
 bp = Blueprint("clients", __name__, url_prefix="/apidev/v1/clients")
 bp.before_request(check_request)
-bp.after_request(add_rate_headers)
-bp.after_request(add_injected_header)
+bp.after_request(finish_response)
 
 _CREATE, _UPDATE, _LIST = ClientCreateSchema(), ClientUpdateSchema(), ListQuerySchema()
 
@@ -27,8 +25,8 @@ def create_client() -> Response:
     state = current_state()
     client_id = state.ids.next_id()
     created = iso_millis(id_millis(client_id))
-    client = state.store.create(g.tenant, client_id, fields, now=created, created=created)
-    return success({"id": client["id"]}, status=201)
+    stored_id = state.store.create(g.tenant, client_id, fields, now=created, created=created)
+    return success({"id": stored_id}, status=201)
 
 
 @bp.put("/<client_id>", endpoint="update")
@@ -36,8 +34,8 @@ def update_client(client_id: str) -> Response:
     fields, sent = load_body(_UPDATE, require_fields=True)
     state = current_state()
     now = iso_millis(state.ids.now_ms())
-    client = state.store.update(g.tenant, client_id, fields, now=now)
-    return success({"id": client["id"], "updated_fields": sent}, meta={})
+    stored_id = state.store.update(g.tenant, client_id, fields, now=now)
+    return success({"id": stored_id, "updated_fields": sent}, meta={})
 
 
 @bp.get("/<client_id>", endpoint="get")
