@@ -10,7 +10,7 @@ import math
 import re
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from .model import FIELDS, RANGES, FieldSpec
 
@@ -45,9 +45,8 @@ class StrictInteger(StrictNumber):
         return number
 
 
-def not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must contain at least one non-blank character.")
+# A regex rather than a function, so that the OpenAPI document carries the rule too.
+NOT_BLANK = validate.Regexp(r"[\s\S]*\S", error="Must contain at least one non-blank character.")
 
 
 def _field(spec: FieldSpec, creating: bool) -> fields.Field[Any]:
@@ -61,7 +60,7 @@ def _field(spec: FieldSpec, creating: bool) -> fields.Field[Any]:
     if spec.kind == "string":
         validators: list[Any] = [validate.Length(max=spec.max_length)]
         if is_name:
-            validators.append(not_blank)
+            validators.append(NOT_BLANK)
         return fields.String(validate=validators, **options)
     low, high = RANGES[spec.name]
     field_class = StrictInteger if spec.kind == "integer" else StrictNumber
@@ -74,6 +73,17 @@ def _body_schema(name: str, creating: bool) -> type[Schema]:
 
 ClientCreateSchema = _body_schema("ClientCreate", creating=True)
 ClientUpdateSchema = _body_schema("ClientUpdate", creating=False)
+
+#: What GET answers with (documentation only: responses are built by the store).
+ClientSchema = Schema.from_dict(
+    {
+        "id": fields.String(required=True, metadata={"description": "Snowflake id, decimal."}),
+        **{spec.name: _field(spec, creating=False) for spec in FIELDS},
+        "created_at": fields.String(required=True, metadata={"format": "date-time"}),
+        "updated_at": fields.String(required=True, metadata={"format": "date-time"}),
+    },
+    name="Client",
+)
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
 

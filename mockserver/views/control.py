@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from ..auth import mint_jwt
 from ..body import read_json
-from ..envelope import success
+from ..envelope import json_response, success
 from ..errors import ValidationFailed
+from ..openapi import build_spec
 from ..state import current_state
 
 bp = Blueprint("control", __name__, url_prefix="/__mock")
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """The API as OpenAPI 3.1, from the request schemas (GETs marked x-inferred)."""
+    return json_response(_openapi(), 200)
+
+
+@functools.cache
+def _openapi() -> dict[str, Any]:
+    return build_spec()
 
 
 @bp.get("/health")
