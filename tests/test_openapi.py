@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,19 +29,18 @@ FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 DEV = {"Authorization": "Bearer dev-token", "X-API-Key": "dev-api-key", "tenant": "demo"}
 
 
-def _app() -> object:
-    folder = Path(tempfile.mkdtemp(prefix="mockserver-fuzz-"))
-    return create_app(dataclasses.replace(Config(), db=folder / "db.json", rate_limit=None))
-
-
-APP = _app()
+# schemathesis parametrizes at collection time, so this module builds its app at import
+# (its pytest-fixture loader crashes under pytest 9.2); the fixture below closes it.
+FOLDER = Path(tempfile.mkdtemp(prefix="mockserver-fuzz-"))
+APP = create_app(dataclasses.replace(Config(), db=FOLDER / "db.json", rate_limit=None))
 SCHEMA = schemathesis.openapi.from_wsgi("/__mock/openapi.json", APP)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _close_app() -> Iterator[None]:
     yield
-    close_app(APP)  # type: ignore[arg-type]
+    close_app(APP)
+    shutil.rmtree(FOLDER, ignore_errors=True)
 
 
 def test_document_marks_the_gets_inferred_and_carries_the_rules(mock) -> None:
