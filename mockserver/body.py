@@ -1,4 +1,5 @@
-"""The request-body boundary: framing (step 5) and schema rules (step 6) of the contract.
+"""The request boundary: body framing (step 5) and schema rules (step 6) of the contract,
+for bodies and for query strings.
 
 Flask's own `get_json` accepts `NaN`, answers 415 for a wrong Content-Type and lets a deeply
 nested body escape as a RecursionError (a 500), so the body is parsed here instead.
@@ -81,3 +82,13 @@ def load_body(schema: Schema, *, require_fields: bool = False) -> tuple[dict[str
         errors = exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages}
         raise ValidationFailed(details=error_details(errors, list(body))) from None
     return loaded, list(body)
+
+
+def load_query(schema: Schema) -> dict[str, Any]:
+    """Return the validated query parameters, or a VALIDATION_ERROR naming each bad one."""
+    try:
+        loaded: dict[str, Any] = schema.load(request.args)
+    except ValidationError as exc:
+        errors = exc.messages if isinstance(exc.messages, dict) else {"query": exc.messages}
+        raise ValidationFailed(details=error_details(errors, list(request.args))) from None
+    return loaded

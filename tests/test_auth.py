@@ -254,3 +254,28 @@ def test_unverified_jwt_mode_trusts_claims_but_still_checks_exp() -> None:
             "UNAUTHORIZED",
             f"{UNAUTH}the token has expired.",
         )
+
+
+@pytest.mark.parametrize(
+    ("body", "details"),
+    [
+        (
+            {"permissions": "APICLI_CLIENTS_READ"},
+            [{"field": "permissions", "message": "Not a valid list."}],
+        ),
+        ({"expires_in": "soon"}, [{"field": "expires_in", "message": "Not a valid integer."}]),
+        ({"scopes": []}, [{"field": "scopes", "message": "Unknown field."}]),
+    ],
+)
+def test_bad_token_requests_are_validation_errors(
+    mock: MockServer, body: dict, details: list
+) -> None:
+    response = call(mock, "POST", "/__mock/tokens", body, headers={})
+    assert_error(response, 400, "VALIDATION_ERROR", "Invalid parameters.", details)
+
+
+def test_a_token_request_without_a_body_mints_full_access(mock: MockServer) -> None:
+    response = call(mock, "POST", "/__mock/tokens", headers={}, content_type=None)
+    claims = jwt.decode(response.json()["data"]["token"], "mock-secret", algorithms=["HS256"])
+    assert claims["permissions"] == [WRITE, READ] and claims["tenants"] == ["*"]
+    assert claims["exp"] > time.time() + 3500

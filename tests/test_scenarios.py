@@ -546,3 +546,24 @@ def test_start_with_a_broken_or_unknown_scenario_is_a_config_error(tmp_path: Pat
     with pytest.raises(ConfigError, match=r"no scenario named 'nope' \(available: default\)"):
         MockServer(scenarios=folder, scenario="nope")
     shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize(
+    ("body", "details"),
+    [
+        ({}, [{"field": "name", "message": "Missing data for required field."}]),
+        ({"name": None}, [{"field": "name", "message": "A null name needs a tenant."}]),
+        ({"name": 5}, [{"field": "name", "message": "Not a valid string."}]),
+        (
+            {"name": "flaky", "tenant": ""},
+            [{"field": "tenant", "message": "Shorter than minimum length 1."}],
+        ),
+        ({"name": "flaky", "mode": "x"}, [{"field": "mode", "message": "Unknown field."}]),
+    ],
+)
+def test_bad_scenario_switch_bodies_are_validation_errors(
+    mock: MockServer, body: dict, details: list
+) -> None:
+    response = call(mock, "PUT", "/__mock/scenario", body, headers={})
+    assert_error(response, 400, "VALIDATION_ERROR", "Invalid parameters.", details)
+    assert mock.control("GET", "/scenario")["name"] == "default"

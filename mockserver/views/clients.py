@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g
 
-from ..body import load_body
+from ..body import load_body, load_query
 from ..envelope import success
-from ..errors import ValidationFailed
 from ..ids import id_millis, iso_millis
 from ..pipeline import check_request, finish_response
-from ..schemas import ClientCreateSchema, ClientUpdateSchema, ListQuerySchema, error_details
+from ..schemas import ClientCreateSchema, ClientUpdateSchema, ListQuerySchema
 from ..state import current_state
 
 bp = Blueprint("clients", __name__, url_prefix="/apidev/v1/clients")
@@ -45,10 +44,7 @@ def get_client(client_id: str) -> Response:
 
 @bp.get("", endpoint="list")
 def list_clients() -> Response:
-    errors = _LIST.validate(request.args)
-    if errors:
-        raise ValidationFailed(details=error_details(errors, list(request.args)))
-    query = _LIST.load(request.args)
+    query = load_query(_LIST)
     clients, total = current_state().store.page(g.tenant, query["page"], query["per_page"])
     meta = {"page": query["page"], "per_page": query["per_page"], "total": total}
     return success(clients, meta=meta)

@@ -8,13 +8,15 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..auth import mint_jwt
-from ..body import read_json
+from ..body import load_body
+from ..control_schemas import ScenarioSwitchSchema, TokenRequestSchema
 from ..envelope import json_response, success
 from ..errors import ValidationFailed
 from ..openapi import build_spec
 from ..state import current_state
 
 bp = Blueprint("control", __name__, url_prefix="/__mock")
+_TOKEN, _SWITCH = TokenRequestSchema(), ScenarioSwitchSchema()
 
 
 @bp.get("/openapi.json")
@@ -51,36 +53,16 @@ def reset_rate_limits() -> Response:
     return success({"reset": True}, meta={})
 
 
-def _string_list(body: dict[str, Any], key: str, default: list[str]) -> list[str]:
-    value = body.get(key, default)
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValidationFailed(details=[{"field": key, "message": "Must be a list of strings."}])
-    return value
-
-
 @bp.post("/tokens")
 def create_token() -> Response:
     """Mint an HS256 JWT the mock accepts: `{"permissions": [...], "tenants": [...]}`."""
-    body: Any = read_json() if request.content_length else {}
-    if not isinstance(body, dict):
-        raise ValidationFailed(details=[{"field": "body", "message": "Must be a JSON object."}])
-    unknown = sorted(set(body) - {"permissions", "tenants", "expires_in", "sub"})
-    if unknown:
-        raise ValidationFailed(details=[{"field": k, "message": "Unknown field."} for k in unknown])
-    expires_in = body.get("expires_in", 3600)
-    if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int)):
-        raise ValidationFailed(
-            details=[{"field": "expires_in", "message": "Must be whole seconds or null."}]
-        )
-    subject = body.get("sub")
-    if subject is not None and not isinstance(subject, str):
-        raise ValidationFailed(details=[{"field": "sub", "message": "Must be a string."}])
+    claims = load_body(_TOKEN)[0] if request.content_length else _TOKEN.load({})
     token = mint_jwt(
         current_state().credentials.jwt_secret,
-        _string_list(body, "permissions", ["APICLI_CLIENTS_WRITE", "APICLI_CLIENTS_READ"]),
-        _string_list(body, "tenants", ["*"]),
-        expires_in,
-        subject,
+        claims["permissions"],
+        claims["tenants"],
+        claims["expires_in"],
+        claims["sub"],
     )
     return success({"token": token}, status=201, meta={})
 
@@ -94,18 +76,8 @@ def active_scenario() -> Response:
 def switch_scenario() -> Response:
     """`{"name": "flaky"}`, `{"name": "flaky", "tenant": "demo"}`, or
     `{"name": null, "tenant": "demo"}` to let that tenant follow the global one again."""
-    body = read_json()
-    if not isinstance(body, dict):
-        raise ValidationFailed(details=[{"field": "body", "message": "Must be a JSON object."}])
-    unknown = sorted(set(body) - {"name", "tenant"})
-    details = [{"field": key, "message": "Unknown field."} for key in unknown]
-    name, tenant = body.get("name", ...), body.get("tenant")
-    if tenant is not None and (not isinstance(tenant, str) or not tenant):
-        details.append({"field": "tenant", "message": "Must be a non-empty string."})
-    if not (isinstance(name, str) and name) and not (name is None and tenant is not None):
-        details.append({"field": "name", "message": "Must be a scenario name."})
-    if details:
-        raise ValidationFailed(details=details)
+    body, _ = load_body(_SWITCH)
+    name, tenant = body["name"], body.get("tenant")
     faults = current_state().faults
     if name is None:
         faults.clear_tenant(str(tenant))
