@@ -79,8 +79,8 @@ class Journal:
 
     def commit(self, ticket: int) -> None:
         """Return once the append with this ticket is on disk; one fsync serves a group."""
-        if not self.durable:
-            return
+        if not self.durable or self._synced >= ticket:
+            return  # an fsync that finished after this append already covered it
         with self._sync_lock:
             if self._synced >= ticket:
                 return  # another writer's fsync already covered this append
