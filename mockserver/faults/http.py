@@ -15,7 +15,7 @@ from waitress.channel import ClientDisconnected
 from ..body import peek_json
 from ..envelope import json_response
 from ..errors import ERRORS_BY_CODE, MockError, RateLimited
-from .engine import Decision
+from .engine import Decision, FaultEngine
 from .rules import CustomResponse, Fault, InjectError, RequestView
 
 SCENARIO_PARAM, RESPONSE_PARAM = "__scenario", "__response"
@@ -31,7 +31,7 @@ def _override(req: Request, header: str, param: str) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def inject(req: Request, engine: Any, rate_limit: int | None) -> Response | None:
+def inject(req: Request, engine: FaultEngine, rate_limit: int | None) -> Response | None:
     """Before step 1: apply a forced response or the active scenario's first firing rule."""
     forced = _override(req, "X-Mock-Response", RESPONSE_PARAM)
     if forced is not None:
