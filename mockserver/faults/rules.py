@@ -172,7 +172,6 @@ class Rule:
     delay_ms: tuple[int, int] | None
     outcome: Outcome | None  # None: delay only, then the normal answer
     seed: int | None
-    spec: dict[str, Any] = field(compare=False)
 
 
 def build_outcome(spec: dict[str, Any]) -> Outcome | None:
@@ -201,7 +200,6 @@ def build_rule(number: int, spec: dict[str, Any]) -> Rule:
         respond.get("delay_ms"),
         build_outcome(respond),
         spec["when"].get("seed"),
-        spec,
     )
 
 
