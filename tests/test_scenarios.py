@@ -250,6 +250,8 @@ def test_unknown_scenario_is_404_listing_the_available_ones(mock: MockServer) ->
 def test_tenant_scoped_switch(mock: MockServer, switch) -> None:
     state = switch("server-down", tenant="demo")
     assert state["name"] == "default" and state["tenants"] == {"demo": "server-down"}
+    assert mock.control("GET", "/scenario?tenant=demo")["name"] == "server-down"
+    assert mock.control("GET", "/scenario?tenant=other")["name"] == "default"
     assert_error(call(mock, "GET", CLIENTS), 500, "INTERNAL_ERROR")
     assert call(mock, "GET", CLIENTS, headers=mock.headers(tenant="other")).status_code == 200
     switch(None, tenant="demo")

@@ -188,8 +188,10 @@ class FaultEngine:
             self._tenants = {t: Activation(a.scenario) for t, a in self._tenants.items()}
             self._by_header = {}
 
-    def active(self) -> dict[str, Any]:
-        scenario = self._global.scenario
+    def active(self, tenant: str | None = None) -> dict[str, Any]:
+        """What is active: globally, or for one tenant (its own switch, else the global)."""
+        activation = self._tenants.get(tenant, self._global) if tenant else self._global
+        scenario = activation.scenario
         return {
             "name": scenario.name,
             "description": scenario.description,

@@ -69,7 +69,8 @@ def create_token() -> Response:
 
 @bp.get("/scenario")
 def active_scenario() -> Response:
-    return success(current_state().faults.active(), meta={})
+    """The global scenario, or with `?tenant=demo` the one that tenant gets."""
+    return success(current_state().faults.active(request.args.get("tenant")), meta={})
 
 
 @bp.put("/scenario")
