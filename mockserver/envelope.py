@@ -83,10 +83,6 @@ def _from_http_exception(exc: HTTPException) -> MockError:
     return InternalError()
 
 
-def _handle_mock_error(error: MockError) -> Response:
-    return error_response(error)
-
-
 def _handle_http_exception(exc: HTTPException) -> Response:
     return error_response(_from_http_exception(exc))
 
@@ -103,6 +99,6 @@ def stamp_request_id(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(MockError, _handle_mock_error)
+    app.register_error_handler(MockError, error_response)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)
