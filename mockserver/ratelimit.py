@@ -1,10 +1,13 @@
 """Step 4 of the contract: 10 requests per minute per endpoint per (tenant, API key).
 
-flask-limiter keeps the counters (its in-memory storage and fixed-window strategy, whose
-window starts at the first counted request). The check itself is called by the pipeline
-at step 4 rather than from flask-limiter's own hooks, so that the order of checks stays
-in one place, and the headers are written here: flask-limiter's Retry-After truncates to
-0 during the last second of a window, and the contract wants at least 1.
+flask-limiter keeps the counters: its in-memory storage, used as its fixed-window strategy
+uses it (the window starts at the first counted request; a hit is an `incr`). The check
+is called by the pipeline at step 4 rather than from flask-limiter's own hooks, so that
+the order of checks stays in one place, and the headers are written here:
+flask-limiter's Retry-After truncates to 0 during the last second of a window, and the
+contract wants at least 1. `hit` talks to the storage directly with a cached key: the
+strategy's `hit` + `get_window_stats` rebuild the key three times and read the counter
+twice, a fifth of a create's time in the app.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
 
 from .errors import RateLimited
 
@@ -29,6 +35,12 @@ def _bucket(tenant: str, api_key: str) -> str:
     """The counter's key: a hash, since the API key is a secret and must not sit in the
     limiter's storage in plain text (cached: the same few pairs come again and again)."""
     return hashlib.sha256(f"{tenant}\0{api_key}".encode()).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=4096)
+def _storage_key(item: RateLimitItem, endpoint: str, tenant: str, api_key: str) -> str:
+    """The key the fixed-window strategy would use for this bucket and endpoint."""
+    return item.key_for(_bucket(tenant, api_key), endpoint)
 
 
 def parse_spec(spec: str) -> RateLimitItem | None:
@@ -54,6 +66,42 @@ class Window:
         }
 
 
+class _Sweeper(threading.Timer):
+    """A timer that fires every `interval` seconds until cancelled, not once."""
+
+    def run(self) -> None:
+        while not self.finished.wait(self.interval):
+            self.function()
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """limits' in-memory storage, registered as `mock-memory://` (limits' documented way to
+    customise a storage), with one sweeper thread instead of a new Timer thread every
+    10 ms of traffic: that churn cost ~6% of a create's CPU. Counters still expire
+    exactly on time, since `get` and `incr` drop an ended window themselves; the sweep
+    only frees memory of buckets nobody calls any more.
+
+    The inherited code starts a new timer whenever `self.timer` is not alive; the sweeper
+    stands in as `self.timer` and stays alive until `close`.
+    """
+
+    STORAGE_SCHEME = ["mock-memory"]  # noqa: RUF012 (limits' own convention)
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any):
+        super().__init__(uri, wrap_exceptions, **options)
+        self.timer.cancel()
+        self.timer = _Sweeper(1.0, self._sweep)
+        self.timer.name, self.timer.daemon = "mockserver-rate-sweeper", True
+        self.timer.start()
+
+    def _sweep(self) -> None:
+        for key in list(self.expirations):
+            self.get(key)  # `get` drops a counter whose window ended
+
+    def close(self) -> None:
+        self.timer.cancel()
+
+
 class RateLimits:
     """The per-app rate limiter; `spec` None means no limit (load tests, demos)."""
 
@@ -61,7 +109,7 @@ class RateLimits:
         self.item = parse_spec(spec) if spec else None
         self._limiter = Limiter(
             key_func=lambda: "",  # unused: buckets are keyed in `hit`
-            storage_uri="memory://",
+            storage_uri="mock-memory://",
             strategy="fixed-window",
             headers_enabled=False,
         )
@@ -88,10 +136,11 @@ class RateLimits:
         """Count one request; raise RateLimited (with its headers) when over the limit."""
         if self.item is None:
             return None
-        bucket = _bucket(tenant, api_key)
-        strategy = self._limiter.limiter
-        allowed = strategy.hit(self.item, bucket, endpoint)
-        reset_at, remaining = strategy.get_window_stats(self.item, bucket, endpoint)
+        key = _storage_key(self.item, endpoint, tenant, api_key)
+        storage = self._limiter.limiter.storage
+        count = storage.incr(key, self.item.get_expiry())
+        reset_at, remaining = storage.get_expiry(key), max(0, self.item.amount - count)
+        allowed = count <= self.item.amount
         window = Window(self.item.amount, remaining, reset_at)
         if not allowed:
             retry_after = max(1, math.ceil(reset_at - time.time()))
@@ -102,3 +151,9 @@ class RateLimits:
     def reset(self) -> None:
         """Clear every bucket (the control API's reset)."""
         self._limiter.reset()
+
+    def close(self) -> None:
+        """Stop the storage's sweeper thread."""
+        storage = self._limiter.limiter.storage
+        if isinstance(storage, SweptMemoryStorage):
+            storage.close()

@@ -66,6 +66,7 @@ class MockState:
             self.ids.observe(self.store.high_water)
 
     def close(self) -> None:
+        self.rate_limits.close()
         self.store.close()
 
 

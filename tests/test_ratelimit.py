@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from conftest import CLIENTS, DEMO_ID, assert_error, call
 
 from mockserver.config import REPO_ROOT
+from mockserver.ratelimit import SweptMemoryStorage
 from mockserver.testing import MockServer
 
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
@@ -180,3 +182,22 @@ def test_a_large_body_without_headers_is_400_not_413(mock: MockServer) -> None:
     assert_error(
         call(mock, "POST", CLIENTS, raw=b"x" * 2_000_000, headers=sent), 401, "UNAUTHORIZED"
     )
+
+
+def test_counters_are_swept_by_one_thread_without_timer_churn() -> None:
+    storage = SweptMemoryStorage()
+    try:
+        for _ in range(50):
+            storage.incr("bucket", 1)
+            time.sleep(0.001)
+        assert storage.get("bucket") == 50
+        assert not [t for t in threading.enumerate() if type(t) is threading.Timer]
+        deadline = time.monotonic() + 5
+        while "bucket" in storage.expirations and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "bucket" not in storage.expirations  # swept once its window ended
+        assert storage.timer.is_alive()
+    finally:
+        storage.close()
+    storage.timer.join(5)
+    assert not storage.timer.is_alive()
