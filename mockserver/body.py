@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import BadRequest, PayloadTooLarge, ValidationFailed
-from .schemas import error_details
+from .schemas import error_details, schema_for
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -69,7 +69,9 @@ def _parse(raw: bytes) -> Any:
         raise BadRequest("Request body is not valid JSON: nested too deeply.") from None
 
 
-def load_body(schema: Schema, *, require_fields: bool = False) -> tuple[dict[str, Any], list[str]]:
+def load_body(
+    schema_class: type[Schema], *, require_fields: bool = False
+) -> tuple[dict[str, Any], list[str]]:
     """Return the validated fields and the field names in the order the body sent them."""
     body = read_json()
     if not isinstance(body, dict):
@@ -77,7 +79,7 @@ def load_body(schema: Schema, *, require_fields: bool = False) -> tuple[dict[str
     if require_fields and not body:
         raise ValidationFailed(details=[{"field": "body", "message": "No fields to update."}])
     try:
-        loaded = schema.load(body)
+        loaded = schema_for(schema_class, body).load(body)
     except ValidationError as exc:
         errors = exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages}
         raise ValidationFailed(details=error_details(errors, list(body))) from None

@@ -15,12 +15,12 @@ bp = Blueprint("clients", __name__, url_prefix="/apidev/v1/clients")
 bp.before_request(check_request)
 bp.after_request(finish_response)
 
-_CREATE, _UPDATE, _LIST = ClientCreateSchema(), ClientUpdateSchema(), ListQuerySchema()
+_LIST = ListQuerySchema()
 
 
 @bp.post("", endpoint="create")
 def create_client() -> Response:
-    fields, _ = load_body(_CREATE)
+    fields, _ = load_body(ClientCreateSchema)
     state = current_state()
     client_id = state.ids.next_id()
     created = iso_millis(id_millis(client_id))
@@ -30,7 +30,7 @@ def create_client() -> Response:
 
 @bp.put("/<client_id>", endpoint="update")
 def update_client(client_id: str) -> Response:
-    fields, sent = load_body(_UPDATE, require_fields=True)
+    fields, sent = load_body(ClientUpdateSchema, require_fields=True)
     state = current_state()
     now = iso_millis(state.ids.now_ms())
     stored_id = state.store.update(g.tenant, client_id, fields, now=now)

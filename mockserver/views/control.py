@@ -16,7 +16,7 @@ from ..openapi import build_spec
 from ..state import current_state
 
 bp = Blueprint("control", __name__, url_prefix="/__mock")
-_TOKEN, _SWITCH = TokenRequestSchema(), ScenarioSwitchSchema()
+_TOKEN = TokenRequestSchema()
 
 
 @bp.get("/openapi.json")
@@ -56,7 +56,7 @@ def reset_rate_limits() -> Response:
 @bp.post("/tokens")
 def create_token() -> Response:
     """Mint an HS256 JWT the mock accepts: `{"permissions": [...], "tenants": [...]}`."""
-    claims = load_body(_TOKEN)[0] if request.content_length else _TOKEN.load({})
+    claims = load_body(TokenRequestSchema)[0] if request.content_length else _TOKEN.load({})
     token = mint_jwt(
         current_state().credentials.jwt_secret,
         claims["permissions"],
@@ -77,7 +77,7 @@ def active_scenario() -> Response:
 def switch_scenario() -> Response:
     """`{"name": "flaky"}`, `{"name": "flaky", "tenant": "demo"}`, or
     `{"name": null, "tenant": "demo"}` to let that tenant follow the global one again."""
-    body, _ = load_body(_SWITCH)
+    body, _ = load_body(ScenarioSwitchSchema)
     name, tenant = body["name"], body.get("tenant")
     faults = current_state().faults
     if name is None:
