@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +20,7 @@ from mockserver.errors import ConfigError, NotFound
 from mockserver.ids import SnowflakeGenerator
 from mockserver.model import FIELD_NAMES
 from mockserver.store import ClientStore
+from mockserver.store.journal import Journal, read_entries
 
 HERE = Path(__file__).parent
 NOW = "2026-01-01T00:00:00.000Z"
@@ -253,3 +255,32 @@ def test_the_stored_record_has_id_tenant_every_field_and_timestamps(tmp_path: Pa
     assert stored["id"] == str(client_id) and stored["tenant"] == "demo"
     assert stored["email"] is None and stored["name"] == "A"
     assert stored["updated_at"] == "2026-01-02T00:00:00.000Z"
+
+
+def test_one_commit_writes_every_pending_line_in_order(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.journal")
+    tickets = [journal.append(b'{"seq":%d}\n' % n) for n in (1, 2, 3)]
+    assert (tmp_path / "j.journal").read_bytes() == b""  # nothing acknowledged yet
+    journal.commit(tickets[0])
+    assert (tmp_path / "j.journal").read_bytes() == b'{"seq":1}\n{"seq":2}\n{"seq":3}\n'
+    journal.commit(tickets[2])  # already covered: no second write
+    journal.append(b'{"seq":4}\n')
+    journal.close()  # a clean close writes what is pending
+    assert [e["seq"] for e in read_entries(tmp_path / "j.journal")] == [1, 2, 3, 4]
+
+
+def test_concurrent_commits_keep_append_order(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.journal")
+    lock = threading.Lock()  # stands for the store's lock, under which appends happen
+    seq = iter(range(1, 10**6))
+
+    def write(_: int) -> None:
+        for _ in range(200):
+            with lock:
+                ticket = journal.append(b'{"seq":%d}\n' % next(seq))
+            journal.commit(ticket)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(8)))
+    journal.close()
+    assert [e["seq"] for e in read_entries(tmp_path / "j.journal")] == list(range(1, 1601))

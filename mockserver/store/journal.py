@@ -1,8 +1,10 @@
-"""The append-only journal: one JSON line per write, fsynced in groups.
+"""The append-only journal: one JSON line per write, written and fsynced in groups.
 
 Why: rewriting the whole TinyDB file per request costs O(n). Appending one line and
-fsyncing it costs O(1), and many concurrent writers share one fsync (group commit), so
-a write is acknowledged only once it is on disk without paying a disk flush each.
+fsyncing it costs O(1), and many concurrent writers share one write and one fsync (group
+commit), so a write is acknowledged only once it is on disk without paying a system
+call and a disk flush each. Lines wait in memory, in write order, until a writer's
+`commit` flushes everything pending; nobody is told "done" before that.
 """
 
 from __future__ import annotations
@@ -56,10 +58,12 @@ class Journal:
     def __init__(self, path: Path, durable: bool = True) -> None:
         self.path = path
         self.durable = durable
-        self._sync_lock = threading.Lock()
+        self._sync_lock = threading.Lock()  # one flush at a time; held across the fsync
+        self._buffer_lock = threading.Lock()  # guards the pending lines and the tickets
+        self._pending: list[bytes] = []
         self._fd = self._open()
         self._written = 0  # appends so far (tickets)
-        self._synced = 0  # appends known to be on disk
+        self._synced = 0  # appends known to be in the file (and on disk when durable)
         self.lines = 0  # lines in the current file, for the compaction trigger
 
     def _open(self) -> int:
@@ -68,29 +72,41 @@ class Journal:
         return fd
 
     def append(self, line: bytes) -> int:
-        """Write one encoded entry line; return the ticket for `commit`. Call under the
+        """Queue one encoded entry line; return the ticket for `commit`. Call under the
         store lock, so that the journal's order is the order of the writes."""
-        view = memoryview(line)
-        while view:
-            view = view[os.write(self._fd, view) :]
-        self._written += 1
-        self.lines += 1
-        return self._written
+        with self._buffer_lock:
+            self._pending.append(line)
+            self._written += 1
+            self.lines += 1
+            return self._written
 
     def commit(self, ticket: int) -> None:
-        """Return once the append with this ticket is on disk; one fsync serves a group."""
-        if not self.durable or self._synced >= ticket:
-            return  # an fsync that finished after this append already covered it
+        """Return once the append with this ticket is in the file and, when durable, on
+        disk; one write and one fsync serve every append pending at that moment."""
+        if self._synced >= ticket:
+            return  # a flush that finished after this append already covered it
         with self._sync_lock:
             if self._synced >= ticket:
-                return  # another writer's fsync already covered this append
+                return  # another writer's flush covered this append while we waited
+            self._synced = self._flush()
+
+    def _flush(self) -> int:
+        """Write every pending line (and fsync when durable); return the tickets covered.
+        Call under the sync lock."""
+        with self._buffer_lock:
+            lines, self._pending = self._pending, []
             target = self._written
+        view = memoryview(b"".join(lines))
+        while view:
+            view = view[os.write(self._fd, view) :]
+        if self.durable:
             os.fdatasync(self._fd)
-            self._synced = target
+        return target
 
     def rotate(self, old: Path) -> None:
         """Move the current file to `old` and start an empty one. Call under the store lock."""
         with self._sync_lock:
+            self._flush()
             os.fsync(self._fd)
             os.close(self._fd)
             os.replace(self.path, old)
@@ -101,6 +117,7 @@ class Journal:
     def close(self) -> None:
         with self._sync_lock:
             if self._fd >= 0:
+                self._synced = self._flush()
                 os.fsync(self._fd)
                 os.close(self._fd)
                 self._fd = -1
