@@ -1,6 +1,6 @@
 """The performance benchmark: the mock against the ceiling of its stack, in one run.
 
-    python bench/run.py [--duration 10] [--records 100000] [--threads 16]
+    python bench/run.py [--duration 8] [--rounds 3] [--records 100000] [--threads 16]
 
 Starts, on loopback, a bare WSGI callable on waitress (the ceiling: `waitress.serve(app)`
 as it comes, 4 threads; also shown with the mock's thread count), a minimal Flask
@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -141,24 +142,27 @@ def bench_ceiling(wrk: str, duration: int, threads: int, flavour: list[str]) -> 
     return result | {"startup": startup}
 
 
+def mock_command(port: int, db: Path, threads: int) -> list[str]:
+    return [
+        PY,
+        "run_mock.py",
+        "--port",
+        str(port),
+        "--db",
+        str(db),
+        "--threads",
+        str(threads),
+        "--rate-limit",
+        "100000000/minute",
+        "--log-level",
+        "WARNING",
+    ]
+
+
 def bench_mock(wrk: str, duration: int, threads: int, db: Path) -> dict:
     port = free_port()
     process, startup = start(
-        [
-            PY,
-            "run_mock.py",
-            "--port",
-            str(port),
-            "--db",
-            str(db),
-            "--threads",
-            str(threads),
-            "--rate-limit",
-            "100000000/minute",
-            "--log-level",
-            "WARNING",
-        ],
-        f"http://127.0.0.1:{port}/__mock/health",
+        mock_command(port, db, threads), f"http://127.0.0.1:{port}/__mock/health"
     )
     base = f"http://127.0.0.1:{port}/apidev/v1/clients"
     try:
@@ -173,6 +177,16 @@ def bench_mock(wrk: str, duration: int, threads: int, db: Path) -> dict:
     return {"endpoints": results, "startup": startup, "rss": rss}
 
 
+def startup_median(command: list[str], port: int, times: int) -> float:
+    """CLI launch to first answer, the median of `times` launches."""
+    samples = []
+    for _ in range(times):
+        process, startup = start(command, f"http://127.0.0.1:{port}/__mock/health")
+        stop(process)
+        samples.append(startup)
+    return statistics.median(samples)
+
+
 def in_process_start() -> float:
     """App factory + waitress on port 0 to first answer, as the pytest fixture does it
     (imports done beforehand, as they are in a test session); the median of 5."""
@@ -185,12 +199,11 @@ def in_process_start() -> float:
         urllib.request.urlopen(mock.url + "/__mock/health", timeout=5).read()
         times.append(time.perf_counter() - started)
         mock.stop()
-    return sorted(times)[2]
+    return statistics.median(times)
 
 
 def seeded_db(folder: Path, records: int) -> Path:
     db = folder / f"seeded-{records}.json"
-    subprocess.run([PY, "run_mock.py", "--help"], cwd=ROOT, capture_output=True, check=True)
     # Fixtures first (so the benchmark's update/get id exists), then the bulk.
     process, _ = start(
         [PY, "run_mock.py", "--port", str(port := free_port()), "--db", str(db)],
@@ -208,11 +221,27 @@ def seeded_db(folder: Path, records: int) -> Path:
     return db
 
 
+def one_round(wrk: str, args: argparse.Namespace, folder: Path, seeded: Path) -> dict:
+    """Every server once, back to back, each on a fresh copy of its store."""
+    for stale in folder.glob("round*"):
+        stale.unlink()
+    big = folder / "round-big.json"
+    shutil.copyfile(seeded, big)
+    return {
+        "ceiling": bench_ceiling(wrk, args.duration, 4, []),  # waitress's default
+        "ceiling_wide": bench_ceiling(wrk, args.duration, args.threads, []),
+        "flask": bench_ceiling(wrk, args.duration, 4, ["flask"]),
+        "empty": bench_mock(wrk, args.duration, args.threads, folder / "round-empty.json"),
+        "big": bench_mock(wrk, args.duration, args.threads, big),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; medians are shown")
     parser.add_argument("--records", type=int, default=100_000, help="clients for the big run")
     parser.add_argument("--threads", type=int, default=16, help="waitress threads of the mock")
     args = parser.parse_args()
@@ -220,16 +249,13 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="mockbench-"))
     try:
         print(f"machine: {os.cpu_count()} cores, {platform_line()}", flush=True)
-        ceiling = bench_ceiling(wrk, args.duration, 4, [])  # waitress's default
-        ceiling_wide = bench_ceiling(wrk, args.duration, args.threads, [])
-        flask = bench_ceiling(wrk, args.duration, 4, ["flask"])
-        empty = bench_mock(wrk, args.duration, args.threads, folder / "empty.json")
-        big = bench_mock(wrk, args.duration, args.threads, seeded_db(folder, args.records))
-        report(ceiling, ceiling_wide, flask, empty, big, args.records, args.threads)
-        print(
-            f"{'in-process start to first answer (< 100 ms)':<48}"
-            f"{in_process_start() * 1000:>6.0f} ms"
-        )
+        seeded = seeded_db(folder, args.records)
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            print(f"round {number} of {args.rounds}", flush=True)
+            rounds.append(one_round(wrk, args, folder, seeded))
+        report(rounds, args.records, args.threads)
+        report_startup(folder, seeded, args.records, args.threads)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -240,57 +266,95 @@ def platform_line() -> str:
     return f"Python {platform.python_version()}, {platform.platform()}"
 
 
-def report(
-    ceiling: dict,
-    ceiling_wide: dict,
-    flask: dict,
-    empty: dict,
-    big: dict,
-    records: int,
-    threads: int,
-) -> None:
-    top = ceiling["rps"]
+def _flatten(one: dict) -> dict[str, dict]:
+    """One round's results by row key: ceiling, ceiling_wide, flask, empty.create, ..."""
+    rows = {name: one[name] for name in ("ceiling", "ceiling_wide", "flask")}
+    for store in ("empty", "big"):
+        for endpoint, result in one[store]["endpoints"].items():
+            rows[f"{store}.{endpoint}"] = result
+    return rows
+
+
+def _ratios(flats: list[dict], top: str, bottom: str, field: str = "rps") -> list[float]:
+    """The ratio top/bottom of one field, taken within each round."""
+    return [flat[top][field] / flat[bottom][field] for flat in flats]
+
+
+def report(rounds: list[dict], records: int, threads: int) -> None:
+    """Medians over the rounds; every ratio is taken within a round, then its median."""
+    flats = [_flatten(one) for one in rounds]
     print()
+    print(f"medians of {len(rounds)} rounds; ratios are per round, to that round's ceiling")
     print(
         f"{'server / endpoint':<34}{'req/s':>9}{'x ceiling':>10}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'non-2xx':>9}"
     )
-    rows = [
-        ("bare WSGI on waitress (ceiling)", ceiling),
-        (f"bare WSGI, {threads} threads", ceiling_wide),
-        ("minimal Flask route", flask),
-    ]
-    for label, result in (("empty store", empty), (f"{records:,} stored", big)):
-        rows += [(f"mock {name}, {label}", r) for name, r in result["endpoints"].items()]
-    for label, r in rows:
+    labels = {
+        "ceiling": "bare WSGI on waitress (ceiling)",
+        "ceiling_wide": f"bare WSGI, {threads} threads",
+        "flask": "minimal Flask route",
+    }
+    for store, label in (("empty", "empty store"), ("big", f"{records:,} stored")):
+        for endpoint in ("create", "update", "get"):
+            labels[f"{store}.{endpoint}"] = f"mock {endpoint}, {label}"
+    for key, label in labels.items():
+        median = {
+            f: statistics.median(flat[key][f] for flat in flats) for f in ("rps", "p50", "p99")
+        }
         print(
-            f"{label:<34}{r['rps']:>9.0f}{r['rps'] / top:>10.3f}{r['p50']:>9.2f}"
-            f"{r['p99']:>9.2f}{r['errors']:>9}"
+            f"{label:<34}{median['rps']:>9.0f}"
+            f"{statistics.median(_ratios(flats, key, 'ceiling')):>10.3f}"
+            f"{median['p50']:>9.2f}{median['p99']:>9.2f}"
+            f"{sum(flat[key]['errors'] for flat in flats):>9}"
         )
     print()
-    create0, create1 = empty["endpoints"]["create"], big["endpoints"]["create"]
     checks = [
-        ("create / ceiling (>= 0.25)", create0["rps"] / top),
-        ("update / ceiling (>= 0.25)", empty["endpoints"]["update"]["rps"] / top),
-        ("get / ceiling (>= 0.25)", empty["endpoints"]["get"]["rps"] / top),
-        (f"create at {records:,} / create empty (>= 0.8)", create1["rps"] / create0["rps"]),
-        (f"p99 at {records:,} / p99 empty (<= 1.5)", create1["p99"] / create0["p99"]),
-        ("create p99 / ceiling p99 (<= 4)", create0["p99"] / ceiling["p99"]),
-        (f"create / ceiling with {threads} threads", create0["rps"] / ceiling_wide["rps"]),
-        ("start-up / ceiling start-up (<= 2.5)", empty["startup"] / ceiling["startup"]),
-        ("start-up / minimal Flask start-up", empty["startup"] / flask["startup"]),
+        ("create / ceiling (>= 0.25)", _ratios(flats, "empty.create", "ceiling")),
+        ("update / ceiling (>= 0.25)", _ratios(flats, "empty.update", "ceiling")),
+        ("get / ceiling (>= 0.25)", _ratios(flats, "empty.get", "ceiling")),
+        (
+            f"create at {records:,} / create empty (>= 0.8)",
+            _ratios(flats, "big.create", "empty.create"),
+        ),
+        (
+            f"p99 at {records:,} / p99 empty (<= 1.5)",
+            _ratios(flats, "big.create", "empty.create", "p99"),
+        ),
+        ("create p99 / ceiling p99 (<= 4)", _ratios(flats, "empty.create", "ceiling", "p99")),
+        (
+            f"create / ceiling with {threads} threads",
+            _ratios(flats, "empty.create", "ceiling_wide"),
+        ),
     ]
-    for label, value in checks:
-        print(f"{label:<48}{value:>8.2f}")
+    for label, values in checks:
+        spread = f"  ({min(values):.2f} to {max(values):.2f})" if len(values) > 1 else ""
+        print(f"{label:<48}{statistics.median(values):>8.2f}{spread}")
+    rss = {
+        store: statistics.median(one[store]["rss"] for one in rounds) for store in ("empty", "big")
+    }
+    print(
+        f"{'peak RSS, empty / ' + f'{records:,}':<48}{rss['empty']:>6.0f} / "
+        f"{rss['big']:.0f} MiB (<= 250 at {records:,})"
+    )
+
+
+def report_startup(folder: Path, seeded: Path, records: int, threads: int) -> None:
+    """CLI start-up to first answer, medians of 5 launches (3 for the big store)."""
+    port = free_port()
+    ceiling = startup_median([PY, str(HERE / "ceiling.py"), str(port), "4"], port, 5)
+    flask = startup_median([PY, str(HERE / "ceiling.py"), str(port), "4", "flask"], port, 5)
+    empty_db = folder / "startup-empty.json"
+    empty = startup_median(mock_command(port, empty_db, threads), port, 5)
+    big = startup_median(mock_command(port, seeded, threads), port, 3)
+    print(f"{'start-up / ceiling start-up (<= 2.5)':<48}{empty / ceiling:>8.2f}")
+    print(f"{'start-up / minimal Flask start-up':<48}{empty / flask:>8.2f}")
     print(
         f"{'start-up, ceiling / Flask / empty / ' + f'{records:,}':<48}"
-        f"{ceiling['startup'] * 1000:>6.0f} / {flask['startup'] * 1000:.0f} / "
-        f"{empty['startup'] * 1000:.0f} / {big['startup'] * 1000:.0f} ms "
-        f"(<= 1000 at {records:,})"
+        f"{ceiling * 1000:>6.0f} / {flask * 1000:.0f} / {empty * 1000:.0f} / "
+        f"{big * 1000:.0f} ms (<= 1000 at {records:,})"
     )
     print(
-        f"{'peak RSS, empty / ' + f'{records:,}':<48}{empty['rss']:>6.0f} / "
-        f"{big['rss']:.0f} MiB (<= 250 at {records:,})"
+        f"{'in-process start to first answer (< 100 ms)':<48}{in_process_start() * 1000:>6.0f} ms"
     )
 
 
