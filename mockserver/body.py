@@ -24,6 +24,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+# One decoder: `json.loads` with an option builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _raw_body() -> bytes:
     """The body, read once and cached (a scenario rule may have peeked at it first)."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
@@ -58,7 +62,7 @@ def _parse(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise BadRequest("Request body is not valid UTF-8.") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise BadRequest(
             f"Request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
