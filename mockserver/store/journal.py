@@ -53,28 +53,36 @@ def read_entries(path: Path) -> Iterator[dict[str, Any]]:
 
 
 class Journal:
-    """An open journal file that writers append to under the store's lock."""
+    """An open journal file that writers append to under the store's lock.
+
+    Group commit without a lock convoy: the first writer to commit becomes the leader,
+    takes every pending line and writes them with one system call (the file is opened
+    O_DSYNC when durable, so that call returns once the lines are on disk); writers
+    arriving meanwhile wait on the leader's event and are all woken at once. Waiting in
+    line on a lock instead cost ~8 context switches per write under load.
+    """
 
     def __init__(self, path: Path, durable: bool = True) -> None:
         self.path = path
         self.durable = durable
-        self._sync_lock = threading.Lock()  # one flush at a time; held across the fsync
-        self._buffer_lock = threading.Lock()  # guards the pending lines and the tickets
+        self._lock = threading.Lock()  # guards the fields below; never held across I/O
         self._pending: list[bytes] = []
+        self._flushing: threading.Event | None = None  # set when the flush in flight ends
         self._fd = self._open()
         self._written = 0  # appends so far (tickets)
         self._synced = 0  # appends known to be in the file (and on disk when durable)
         self.lines = 0  # lines in the current file, for the compaction trigger
 
     def _open(self) -> int:
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_DSYNC if self.durable else 0)
+        fd = os.open(self.path, flags, 0o644)
         fsync_dir(self.path.parent)
         return fd
 
     def append(self, line: bytes) -> int:
         """Queue one encoded entry line; return the ticket for `commit`. Call under the
         store lock, so that the journal's order is the order of the writes."""
-        with self._buffer_lock:
+        with self._lock:
             self._pending.append(line)
             self._written += 1
             self.lines += 1
@@ -82,42 +90,57 @@ class Journal:
 
     def commit(self, ticket: int) -> None:
         """Return once the append with this ticket is in the file and, when durable, on
-        disk; one write and one fsync serve every append pending at that moment."""
-        if self._synced >= ticket:
-            return  # a flush that finished after this append already covered it
-        with self._sync_lock:
-            if self._synced >= ticket:
-                return  # another writer's flush covered this append while we waited
-            self._synced = self._flush()
+        disk; one write serves every append pending when it starts."""
+        while True:
+            with self._lock:
+                if self._synced >= ticket:
+                    return
+                in_flight = self._flushing
+                if in_flight is None:  # nobody is writing: lead this group
+                    done = self._flushing = threading.Event()
+                    lines, self._pending = self._pending, []
+                    target = self._written
+            if in_flight is not None:
+                in_flight.wait()  # then look again: our line may be in the next group
+                continue
+            self._lead(lines, target, done)
+            return
 
-    def _flush(self) -> int:
-        """Write every pending line (and fsync when durable); return the tickets covered.
-        Call under the sync lock."""
-        with self._buffer_lock:
-            lines, self._pending = self._pending, []
-            target = self._written
-        view = memoryview(b"".join(lines))
+    def _lead(self, lines: list[bytes], target: int, done: threading.Event) -> None:
+        synced = False
+        try:
+            self._write(b"".join(lines))
+            synced = True
+        finally:
+            with self._lock:
+                if synced:
+                    self._synced = target
+                else:  # put the lines back: a later commit retries them, in order
+                    self._pending[:0] = lines
+                self._flushing = None
+            done.set()
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]
-        if self.durable:
-            os.fdatasync(self._fd)
-        return target
+
+    def _drain(self) -> None:
+        """Write everything appended so far (no new appends may race this)."""
+        self.commit(self._written)
 
     def rotate(self, old: Path) -> None:
         """Move the current file to `old` and start an empty one. Call under the store lock."""
-        with self._sync_lock:
-            self._flush()
-            os.fsync(self._fd)
-            os.close(self._fd)
-            os.replace(self.path, old)
-            self._fd = self._open()
-            self._synced = self._written
-            self.lines = 0
+        self._drain()
+        os.fsync(self._fd)
+        os.close(self._fd)
+        os.replace(self.path, old)
+        self._fd = self._open()
+        self.lines = 0
 
     def close(self) -> None:
-        with self._sync_lock:
-            if self._fd >= 0:
-                self._synced = self._flush()
-                os.fsync(self._fd)
-                os.close(self._fd)
-                self._fd = -1
+        if self._fd >= 0:
+            self._drain()
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = -1
