@@ -5,6 +5,7 @@ Ids travel as decimal strings because JavaScript loses integer precision past 2*
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -35,8 +36,14 @@ def id_millis(client_id: int) -> int:
 
 def iso_millis(unix_ms: int) -> str:
     """Format Unix ms as the API's timestamps: `2026-11-24T10:15:00.123Z`."""
-    moment = datetime.fromtimestamp(unix_ms / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{unix_ms % 1000:03d}Z"
+    seconds, millis = divmod(unix_ms, 1000)
+    return f"{_iso_second(seconds)}{millis:03d}Z"
+
+
+@functools.lru_cache(maxsize=64)
+def _iso_second(unix_s: int) -> str:
+    """The part before the milliseconds; cached, as a busy second formats it many times."""
+    return datetime.fromtimestamp(unix_s, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
 
 
 def wall_clock_ms() -> int:
