@@ -5,9 +5,9 @@ uses it (the window starts at the first counted request; a hit is an `incr`). Th
 is called by the pipeline at step 4 rather than from flask-limiter's own hooks, so that
 the order of checks stays in one place, and the headers are written here:
 flask-limiter's Retry-After truncates to 0 during the last second of a window, and the
-contract wants at least 1. `hit` talks to the storage directly with a cached key: the
-strategy's `hit` + `get_window_stats` rebuild the key three times and read the counter
-twice, a fifth of a create's time in the app.
+contract wants at least 1. `hit` talks to the storage directly with a cached key, where
+the strategy's `hit` + `get_window_stats` would build the key three times and read the
+counter twice.
 """
 
 from __future__ import annotations
@@ -140,9 +140,8 @@ class RateLimits:
         storage = self._limiter.limiter.storage
         count = storage.incr(key, self.item.get_expiry())
         reset_at, remaining = storage.get_expiry(key), max(0, self.item.amount - count)
-        allowed = count <= self.item.amount
         window = Window(self.item.amount, remaining, reset_at)
-        if not allowed:
+        if count > self.item.amount:
             retry_after = max(1, math.ceil(reset_at - time.time()))
             headers = window.headers() | {"Retry-After": str(retry_after)}
             raise RateLimited(f"Exceeded {self.describe()}.", headers=headers)
