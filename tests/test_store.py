@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import pytest
 from tinydb import TinyDB
 from tinydb.table import Document
 
+from mockserver.config import load_config
 from mockserver.errors import ConfigError, NotFound
 from mockserver.ids import SnowflakeGenerator
 from mockserver.model import FIELD_NAMES
@@ -284,3 +286,16 @@ def test_concurrent_commits_keep_append_order(tmp_path: Path) -> None:
         list(pool.map(write, range(8)))
     journal.close()
     assert [e["seq"] for e in read_entries(tmp_path / "j.journal")] == list(range(1, 1601))
+
+
+@pytest.mark.parametrize(("args", "synced"), [([], True), (["--no-fsync"], False)])
+def test_the_journal_syncs_each_group_unless_no_fsync(
+    tmp_path: Path, args: list[str], synced: bool
+) -> None:
+    config = load_config(["--db", str(tmp_path / "db.json"), *args], environ={})
+    store = ClientStore(config.db, durable=config.durable)
+    try:
+        flags = fcntl.fcntl(store._journal._fd, fcntl.F_GETFL)
+        assert bool(flags & os.O_DSYNC) is synced  # the write returns once on disk
+    finally:
+        store.close()
