@@ -22,6 +22,7 @@ from mockserver.errors import ConfigError, NotFound
 from mockserver.ids import SnowflakeGenerator
 from mockserver.model import FIELD_NAMES
 from mockserver.store import ClientStore
+from mockserver.store.clients import new_doc
 from mockserver.store.journal import Journal, read_entries
 
 HERE = Path(__file__).parent
@@ -243,6 +244,33 @@ def test_a_damaged_document_line_names_the_client(tmp_path: Path) -> None:
     path.write_text(text)
     with pytest.raises(ConfigError, match=rf"db\.json: client {client_id} is not valid JSON"):
         ClientStore(path)
+
+
+@pytest.mark.parametrize("broken", [None, 4500])
+def test_a_file_of_several_load_batches_loads_whole_or_names_the_bad_client(
+    tmp_path: Path, broken: int | None
+) -> None:
+    path, ids = tmp_path / "db.json", SnowflakeGenerator()
+    made = [(ids.next_id(), f"t{n % 3}") for n in range(5000)]  # 3 batches, the last partial
+    store = ClientStore(path)
+    store.replace_all(
+        (client_id, new_doc(client_id, tenant, {"name": str(n)}, NOW, NOW))
+        for n, (client_id, tenant) in enumerate(made)
+    )
+    store.close()
+    if broken is not None:
+        lines = path.read_text().split("\n")
+        bad = next(i for i, line in enumerate(lines) if f'"{made[broken][0]}"' in line)
+        lines[bad] = lines[bad].replace('"name":', '"name" ', 1)
+        path.write_text("\n".join(lines))
+        with pytest.raises(ConfigError, match=rf"client {made[broken][0]} is not valid JSON"):
+            ClientStore(path)
+        return
+    reopened = ClientStore(path)
+    assert len(reopened) == 5000
+    assert reopened.get("t1", str(made[4999][0]))["name"] == "4999"
+    assert reopened.page("t0", 1, 1)[1] == 1667
+    reopened.close()
 
 
 def test_the_stored_record_has_id_tenant_every_field_and_timestamps(tmp_path: Path) -> None:
