@@ -129,9 +129,9 @@ class ClientStore:
         return client_id
 
     def _keep_checked(self, batch: list[tuple[int, bytes]], source: Path) -> None:
-        """Check a batch of stored documents and keep them. One JSON parse per batch (a
-        fifth of the start-up time with 100,000 clients saved); a batch that does not
-        parse is parsed again document by document, to name the bad one."""
+        """Check a batch of stored documents and keep them. One JSON parse per batch (for
+        100,000 clients, 0.63 -> 0.53 s); a batch that does not parse is parsed again
+        document by document, to name the bad one."""
         try:
             docs = json.loads(b"[%s]" % b",".join(raw for _, raw in batch))
         except ValueError:

@@ -58,8 +58,8 @@ class Journal:
     Group commit without a lock convoy: the first writer to commit becomes the leader,
     takes every pending line and writes them with one system call (the file is opened
     O_DSYNC when durable, so that call returns once the lines are on disk); writers
-    arriving meanwhile wait on the leader's event and are all woken at once. Waiting in
-    line on a lock instead cost ~8 context switches per write under load.
+    arriving meanwhile wait on the leader's event and are all woken at once. Queueing on a
+    lock behind the writing one instead cost ~5 more context switches per write.
     """
 
     def __init__(self, path: Path, durable: bool = True) -> None:
