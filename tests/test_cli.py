@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -272,7 +273,7 @@ def test_kill_9_of_the_server_loses_no_acknowledged_create(tmp_path: Path) -> No
         while not stop.is_set():
             try:
                 status, payload = post(url, {"name": "crash test"})
-            except OSError:
+            except (OSError, http.client.HTTPException):  # killed mid-answer: never acknowledged
                 return
             if status == 201:
                 acknowledged.append(payload["data"]["id"])
@@ -289,11 +290,11 @@ def test_kill_9_of_the_server_loses_no_acknowledged_create(tmp_path: Path) -> No
         worker.join()
     assert len(acknowledged) > 20
     with running("--db", str(db)) as (url, _):
-        for client_id in acknowledged:
+        # Spot-check over HTTP: 10 ids spread over the run (the rate limit allows 10).
+        for client_id in acknowledged[:: max(1, len(acknowledged) // 9)][:10]:
             request = urllib.request.Request(f"{url}/apidev/v1/clients/{client_id}", headers=DEV)
-            if acknowledged.index(client_id) % 50 == 0:  # spot-check over HTTP (rate limit)
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    assert json.loads(response.read())["data"]["name"] == "crash test"
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert json.loads(response.read())["data"]["name"] == "crash test"
     with open(db) as handle:
         stored = json.load(handle)["clients"]
     assert set(acknowledged) <= set(stored)
