@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import os
+import queue
 import re
 import signal
 import subprocess
@@ -17,7 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
+from mockserver.cli import _BoundedQueueHandler
 from mockserver.config import OPTIONS, REPO_ROOT
 
 RUN = [sys.executable, str(REPO_ROOT / "run_mock.py")]
@@ -298,3 +302,36 @@ def test_kill_9_of_the_server_loses_no_acknowledged_create(tmp_path: Path) -> No
     with open(db) as handle:
         stored = json.load(handle)["clients"]
     assert set(acknowledged) <= set(stored)
+
+
+def test_a_stderr_nobody_reads_does_not_stall_the_server(tmp_path: Path) -> None:
+    """Access lines go through a bounded queue: once the pipe is full, lines are dropped
+    rather than requests blocked on writing them."""
+    process = subprocess.Popen(
+        [*RUN, "--port", "0", "--db", str(tmp_path / "db.json"), "--rate-limit", "off"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    try:
+        url = None
+        while url is None:
+            match = LISTENING.search(process.stderr.readline())
+            url = match.group(1) if match else None
+        # ~150 bytes an access line: 2,000 of them overflow a 64 KiB pipe several times.
+        with requests.Session() as session:
+            for _ in range(2000):
+                response = session.get(f"{url}/apidev/v1/clients/1", headers=DEV, timeout=10)
+                assert response.status_code == 404
+    finally:
+        process.kill()
+        process.wait()
+        process.stderr.close()
+
+
+def test_the_log_queue_drops_records_when_full() -> None:
+    records: queue.Queue[logging.LogRecord] = queue.Queue(maxsize=2)
+    handler = _BoundedQueueHandler(records)
+    for n in range(5):
+        handler.emit(logging.LogRecord("t", logging.INFO, __file__, 1, f"line {n}", None, None))
+    assert records.qsize() == 2
