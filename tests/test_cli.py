@@ -335,3 +335,15 @@ def test_the_log_queue_drops_records_when_full() -> None:
     for n in range(5):
         handler.emit(logging.LogRecord("t", logging.INFO, __file__, 1, f"line {n}", None, None))
     assert records.qsize() == 2
+
+
+def test_the_pytest_plugin_imports_nothing_heavy_until_a_test_asks_for_a_mock() -> None:
+    """pytest loads the plugin in every session of an environment that has mockserver."""
+    code = (
+        "import sys, mockserver.pytest_plugin\n"
+        "print(sorted({'flask', 'marshmallow', 'waitress'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30
+    )
+    assert result.stdout.strip() == "[]", result.stderr
