@@ -49,9 +49,11 @@ def _log_off_the_request_threads(level: str) -> logging.handlers.QueueListener:
     2,040 -> 2,320 req/s with INFO on).
     """
     records: queue.Queue[logging.LogRecord] = queue.Queue(maxsize=LOG_QUEUE_SIZE)
+    queued = _BoundedQueueHandler(records)
+    queued.setFormatter(logging.Formatter("%(message)s"))  # the message (+ traceback) only
     stderr = logging.StreamHandler()
     stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[_BoundedQueueHandler(records)])
+    logging.basicConfig(level=level, handlers=[queued])
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     listener = logging.handlers.QueueListener(records, stderr)
     listener.start()

@@ -94,11 +94,12 @@ def test_port_zero_serves_logs_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> No
         status, payload = post(url, {"name": "Regional Distributors"})
         assert status == 201 and payload["success"] is True
         time.sleep(0.2)
-        assert any(
-            re.search(r"POST /apidev/v1/clients 201 .* tenant=demo subject=dev", line)
-            for line in lines
-        ), "".join(lines)
-    assert any("stopped" in line for line in lines)
+        access = re.compile(
+            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO mockserver\.access: 127\.0\.0\.1 "
+            r"POST /apidev/v1/clients 201 [\d.]+ms tenant=demo subject=dev request_id=\w+\n"
+        )
+        assert any(access.fullmatch(line) for line in lines), "".join(lines)
+    assert lines[-1].endswith(f" INFO mockserver: stopped; journal folded into {db}\n")
     with open(db) as handle:
         stored = json.load(handle)["clients"]
     assert payload["data"]["id"] in stored and len(stored) == 37
