@@ -100,6 +100,7 @@ class SweptMemoryStorage(MemoryStorage):
 
     def close(self) -> None:
         self.timer.cancel()
+        self.timer.join()
 
 
 class RateLimits:
