@@ -89,7 +89,8 @@ class SweptMemoryStorage(MemoryStorage):
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any):
         super().__init__(uri, wrap_exceptions, **options)
-        self.timer.cancel()
+        self.timer.cancel()  # the inherited one-shot timer, started by the line above
+        self.timer.join()
         self.timer = _Sweeper(1.0, self._sweep)
         self.timer.name, self.timer.daemon = "mockserver-rate-sweeper", True
         self.timer.start()
