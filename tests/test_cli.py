@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from mockserver.cli import _BoundedQueueHandler
 from mockserver.config import OPTIONS, REPO_ROOT
+from mockserver.logs import BoundedQueueHandler
 
 RUN = [sys.executable, str(REPO_ROOT / "run_mock.py")]
 DEV = {
@@ -332,7 +332,7 @@ def test_a_stderr_nobody_reads_does_not_stall_the_server(tmp_path: Path) -> None
 
 def test_the_log_queue_drops_records_when_full() -> None:
     records: queue.Queue[logging.LogRecord] = queue.Queue(maxsize=2)
-    handler = _BoundedQueueHandler(records)
+    handler = BoundedQueueHandler(records)
     for n in range(5):
         handler.emit(logging.LogRecord("t", logging.INFO, __file__, 1, f"line {n}", None, None))
     assert records.qsize() == 2
