@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -22,6 +23,7 @@ from mockserver.errors import ConfigError, NotFound
 from mockserver.ids import SnowflakeGenerator
 from mockserver.model import FIELD_NAMES
 from mockserver.store import ClientStore
+from mockserver.store import journal as journal_module
 from mockserver.store.clients import new_doc
 from mockserver.store.journal import Journal, read_entries
 
@@ -327,3 +329,37 @@ def test_the_journal_syncs_each_group_unless_no_fsync(
         assert bool(flags & os.O_DSYNC) is synced  # the write returns once on disk
     finally:
         store.close()
+
+
+class _DiskFullOnce:
+    """`os` as the journal sees it, except that one write lands half a group, then the
+    disk is full."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+    def write(self, fd: int, data: memoryview) -> int:
+        self.calls += 1
+        if self.calls == 1:
+            return os.write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_refused_journal_write_leaves_no_torn_line_and_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "j.journal"
+    journal = Journal(path)
+    journal.commit(journal.append(b'{"seq":1}\n'))
+    second = journal.append(b'{"seq":2,"pad":"%s"}\n' % (b"x" * 100))
+    monkeypatch.setattr(journal_module, "os", _DiskFullOnce())
+    with pytest.raises(OSError, match="No space left"):
+        journal.commit(second)
+    assert path.read_bytes() == b'{"seq":1}\n'  # the half line was cut off again
+    monkeypatch.undo()
+    journal.commit(second)  # room again: the line that failed is written now
+    journal.close()
+    assert [e["seq"] for e in read_entries(path)] == [1, 2]

@@ -9,6 +9,7 @@ call and a disk flush each. Lines wait in memory, in write order, until a writer
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -115,15 +116,23 @@ class Journal:
             with self._lock:
                 if synced:
                     self._synced = target
-                else:  # put the lines back: a later commit retries them, in order
+                else:  # none was appended: put them back for a later commit, in order
                     self._pending[:0] = lines
                 self._flushing = None
             done.set()
 
     def _write(self, data: bytes) -> None:
+        """Append all of `data` or, when the disk refuses (full, I/O error), none of it: a
+        torn line in the middle of the journal would stop the next start-up."""
+        start = os.lseek(self._fd, 0, os.SEEK_END)
         view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view) :]
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+            raise
 
     def _drain(self) -> None:
         """Write everything appended so far (no new appends may race this)."""
