@@ -69,6 +69,7 @@ class Journal:
         self._lock = threading.Lock()  # guards the fields below; never held across I/O
         self._pending: list[bytes] = []
         self._flushing: threading.Event | None = None  # set when the flush in flight ends
+        self._size = 0  # the leader's alone: bytes in the file, where its write begins
         self._fd = self._open()
         self._written = 0  # appends so far (tickets)
         self._synced = 0  # appends known to be in the file (and on disk when durable)
@@ -78,6 +79,7 @@ class Journal:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_DSYNC if self.durable else 0)
         fd = os.open(self.path, flags, 0o644)
         fsync_dir(self.path.parent)
+        self._size = os.fstat(fd).st_size
         return fd
 
     def append(self, line: bytes) -> int:
@@ -124,15 +126,15 @@ class Journal:
     def _write(self, data: bytes) -> None:
         """Append all of `data` or, when the disk refuses (full, I/O error), none of it: a
         torn line in the middle of the journal would stop the next start-up."""
-        start = os.lseek(self._fd, 0, os.SEEK_END)
         view = memoryview(data)
         try:
             while view:
                 view = view[os.write(self._fd, view) :]
         except OSError:
             with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, start)
+                os.ftruncate(self._fd, self._size)
             raise
+        self._size += len(data)
 
     def _drain(self) -> None:
         """Write everything appended so far (no new appends may race this)."""
