@@ -51,9 +51,12 @@ def ensure_wrk() -> str:
     if found:
         return found
     print("wrk not found: installing it with apt-get", flush=True)
-    subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    return shutil.which("wrk") or sys.exit("wrk could not be installed")
+    for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+        try:
+            subprocess.run(step, check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            sys.exit(f"bench: could not install wrk ({exc}); install it (Debian: wrk) and rerun")
+    return shutil.which("wrk") or sys.exit("bench: wrk is still not on PATH after apt-get")
 
 
 def free_port() -> int:
