@@ -18,7 +18,8 @@ WORKER_BITS, SEQUENCE_BITS = 10, 12
 MAX_WORKER = (1 << WORKER_BITS) - 1
 MAX_SEQUENCE = (1 << SEQUENCE_BITS) - 1
 MAX_ID = (1 << 63) - 1
-_ID_TEXT = re.compile(r"[1-9][0-9]{0,18}")
+ID_PATTERN = "^[1-9][0-9]{0,18}$"  # an id as a path segment: canonical decimal digits
+_ID_TEXT = re.compile(ID_PATTERN)
 
 
 def parse_id(text: str) -> int | None:
@@ -27,6 +28,11 @@ def parse_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if value <= MAX_ID else None
+
+
+def compose_id(ms: int, worker_id: int, sequence: int) -> int:
+    """The id for `ms` since the epoch, a worker and a sequence number within that ms."""
+    return (ms << (WORKER_BITS + SEQUENCE_BITS)) | (worker_id << SEQUENCE_BITS) | sequence
 
 
 def id_millis(client_id: int) -> int:
@@ -111,8 +117,4 @@ class SnowflakeGenerator:
             else:
                 # Sequence exhausted: borrow the next ms rather than block the request.
                 self._last_ms, self._sequence = self._last_ms + 1, 0
-            return (
-                (self._last_ms << (WORKER_BITS + SEQUENCE_BITS))
-                | (self.worker_id << SEQUENCE_BITS)
-                | self._sequence
-            )
+            return compose_id(self._last_ms, self.worker_id, self._sequence)

@@ -12,6 +12,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from .errors import ERRORS_BY_CODE
+from .ids import ID_PATTERN
 from .model import PAGE_CREATE_EXAMPLE, READ_PERMISSION, WRITE_PERMISSION
 from .schemas import (
     ClientCreateSchema,
@@ -23,7 +24,6 @@ from .schemas import (
     StrictNumber,
 )
 
-ID_PATTERN = "^[1-9][0-9]{0,18}$"
 _HEADERS = [
     {
         "name": "Authorization",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .ids import EPOCH_MS, MAX_SEQUENCE, iso_millis, wall_clock_ms
+from .ids import EPOCH_MS, MAX_SEQUENCE, compose_id, iso_millis, wall_clock_ms
 from .store import ClientStore, new_doc
 
 _FIRST = [
@@ -110,7 +110,7 @@ def seed(db: Path, count: int, tenants: Sequence[str], seed_value: int = 1) -> i
         step = max(1, (364 * 86_400_000) // max(count, 1))
         for number in range(count):
             ms = start_ms + number * step
-            client_id = (ms << 22) | (1 << 12) | (number & MAX_SEQUENCE)
+            client_id = compose_id(ms, 1, number & MAX_SEQUENCE)
             stamp = iso_millis(ms + EPOCH_MS)
             tenant = tenants[number % len(tenants)]
             docs.append(
