@@ -100,6 +100,10 @@ PAGE_CODES = (
     "INTERNAL_ERROR",
 )
 
+#: A page code by its HTTP status, for `X-Mock-Response: 429`; 400 is BAD_REQUEST, the
+#: first of the page's two 400 codes.
+PAGE_CODE_BY_STATUS = {str(ERRORS_BY_CODE[code].status): code for code in reversed(PAGE_CODES)}
+
 
 class ConfigError(Exception):
     """A bad config, fixture, scenario or DB file: one line naming the file and the problem."""

@@ -16,20 +16,19 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from ..errors import PAGE_CODES, BadRequest, ConfigError, NotFound, read_json_file
+from ..errors import (
+    PAGE_CODE_BY_STATUS,
+    PAGE_CODES,
+    BadRequest,
+    ConfigError,
+    NotFound,
+    read_json_file,
+)
 from .rules import InjectError, Outcome, RequestView, Scenario, build_rule
 from .schema import ScenarioSchema, first_error
 
 log = logging.getLogger("mockserver.scenarios")
 
-BY_STATUS = {
-    "400": "BAD_REQUEST",
-    "401": "UNAUTHORIZED",
-    "403": "FORBIDDEN",
-    "404": "NOT_FOUND",
-    "429": "RATE_LIMITED",
-    "500": "INTERNAL_ERROR",
-}
 DEFAULT = Scenario("default", "Faithful: nothing injected.", (), {"rules": []})
 RELOAD_CHECK_SECONDS = 0.5
 _SCHEMA = ScenarioSchema()
@@ -201,7 +200,7 @@ class FaultEngine:
     def forced(self, value: str) -> Decision:
         """The per-request `X-Mock-Response: CODE` override; a code name in any case, or
         its HTTP status (400 means BAD_REQUEST)."""
-        code = BY_STATUS.get(value, value.upper())
+        code = PAGE_CODE_BY_STATUS.get(value, value.upper())
         if code not in PAGE_CODES:
             raise BadRequest(
                 f"X-Mock-Response must be one of {', '.join(PAGE_CODES)}.",
