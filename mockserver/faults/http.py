@@ -15,6 +15,7 @@ from waitress.channel import ClientDisconnected
 from ..body import peek_json
 from ..envelope import json_response
 from ..errors import ERRORS_BY_CODE, MockError, RateLimited
+from ..ratelimit import Window
 from .engine import Decision, FaultEngine
 from .rules import CustomResponse, Fault, InjectError, RequestView
 
@@ -60,12 +61,8 @@ def _error(outcome: InjectError, rate_limit: int | None) -> MockError:
     error_class = ERRORS_BY_CODE[outcome.code]
     headers = dict(outcome.headers)
     if error_class is RateLimited:
-        headers = {
-            "X-RateLimit-Limit": str(rate_limit or 10),
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(int(time.time()) + outcome.retry_after),
-            "Retry-After": str(outcome.retry_after),
-        } | headers
+        window = Window(rate_limit or 10, 0, int(time.time()) + outcome.retry_after)
+        headers = window.headers() | {"Retry-After": str(outcome.retry_after)} | headers
     return error_class(outcome.message, list(outcome.details), headers)
 
 
