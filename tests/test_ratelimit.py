@@ -75,23 +75,27 @@ def test_each_api_key_has_its_own_bucket(two_keys: Path) -> None:
 def test_requests_failing_before_step_4_do_not_count_and_carry_no_rate_headers(
     mock: MockServer,
 ) -> None:
-    for sent in [
-        mock.headers(tenant=""),
-        mock.headers(Authorization="Bearer nope"),
-        mock.headers(Authorization="Bearer readonly-token"),
+    for sent, status, code in [
+        (mock.headers(tenant=""), 400, "BAD_REQUEST"),
+        (mock.headers(Authorization="Bearer nope"), 401, "UNAUTHORIZED"),
+        (mock.headers(Authorization="Bearer readonly-token"), 403, "FORBIDDEN"),
     ]:
         for _ in range(6):
             response = call(mock, "POST", CLIENTS, {"name": "A"}, headers=sent)
-            assert response.status_code in (400, 401, 403)
+            assert_error(response, status, code)
             assert not any(h in response.headers for h in RATE_HEADERS)
     assert call(mock, "POST", CLIENTS, {"name": "A"}).headers["X-RateLimit-Remaining"] == "9"
 
 
 def test_requests_failing_after_step_4_count_and_carry_rate_headers(mock: MockServer) -> None:
-    bad = [(b"{", 400), (b'{"name": 1}', 400), (b'{"name": "' + b"x" * 1_100_000 + b'"}', 413)]
-    for number, (raw, status) in enumerate(bad * 3, start=1):
+    bad = [
+        (b"{", 400, "BAD_REQUEST"),
+        (b'{"name": 1}', 400, "VALIDATION_ERROR"),
+        (b'{"name": "' + b"x" * 1_100_000 + b'"}', 413, "PAYLOAD_TOO_LARGE"),
+    ]
+    for number, (raw, status, code) in enumerate(bad * 3, start=1):
         response = call(mock, "POST", CLIENTS, raw=raw)
-        assert response.status_code == status
+        assert_error(response, status, code)
         assert response.headers["X-RateLimit-Remaining"] == str(10 - number)
     assert call(mock, "POST", CLIENTS, {"name": "A"}).status_code == 201  # the 10th
     assert_error(call(mock, "POST", CLIENTS, {"name": "A"}), 429, "RATE_LIMITED")
