@@ -324,6 +324,7 @@ def test_a_stderr_nobody_reads_does_not_stall_the_server(tmp_path: Path) -> None
             for _ in range(2000):
                 response = session.get(f"{url}/apidev/v1/clients/1", headers=DEV, timeout=10)
                 assert response.status_code == 404
+                assert response.json()["error"]["code"] == "NOT_FOUND"
     finally:
         process.kill()
         process.wait()
