@@ -123,25 +123,23 @@ def error_details(errors: dict[str, Any], order: list[str]) -> list[dict[str, st
 
 
 @functools.cache
-def _field_keys(schema_class: type[Schema]) -> tuple[frozenset[str], frozenset[str]]:
-    """The body keys a schema reads, and the fields that act when absent (required, or
-    with a default)."""
+def _field_keys(schema_class: type[Schema]) -> tuple[dict[str, str], frozenset[str]]:
+    """Each body key a schema reads, with its field's name; and the fields that act when
+    absent (required, or with a default)."""
     declared = schema_class().fields
-    keys = frozenset(field.data_key or name for name, field in declared.items())
+    names = {field.data_key or name: name for name, field in declared.items()}
     acting = frozenset(
         name
         for name, field in declared.items()
         if field.required or field.load_default is not missing
     )
-    return keys, acting
+    return names, acting
 
 
 @functools.lru_cache(maxsize=128)
 def _narrowed(schema_class: type[Schema], sent: frozenset[str]) -> Schema:
-    names = {
-        name for name, field in schema_class().fields.items() if (field.data_key or name) in sent
-    }
-    return schema_class(only=sorted(names | _field_keys(schema_class)[1]))
+    names, acting = _field_keys(schema_class)
+    return schema_class(only=sorted({names[key] for key in sent} | acting))
 
 
 def schema_for(schema_class: type[Schema], body: dict[str, Any]) -> Schema:
@@ -149,5 +147,5 @@ def schema_for(schema_class: type[Schema], body: dict[str, Any]) -> Schema:
     that act when absent: the same data and the same errors (an unknown key is unknown to
     both), in two thirds of the time. marshmallow walks every declared field on each
     load, and a Clients body sends a handful of the 21."""
-    keys, _ = _field_keys(schema_class)
-    return _narrowed(schema_class, keys.intersection(body))
+    names, _ = _field_keys(schema_class)
+    return _narrowed(schema_class, frozenset(names.keys() & body.keys()))
